@@ -1,0 +1,130 @@
+/*
+ * Execute one decoded instruction against a copy of the registers:
+ * set up the context, run the handler, and commit its results with the
+ * map write applied last (regmap(7), DESIGN.md section 3).
+ */
+#include "emu_internal.h"
+
+/* Copy the map bytes the instruction wrote over the registers. */
+static void emu_commit(struct emu_ctx *ctx)
+{
+	uint8_t *regs = (uint8_t *)&ctx->out;
+	uint64_t flags = ctx->out.rflags;
+	bool flags_written = false;
+
+	for (unsigned w = 0; w < 3; w++) {
+		uint64_t bits = ctx->map_written[w];
+
+		while (bits) {
+			unsigned i = w * 64 + __builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			regs[i] = ctx->map[i];
+			flags_written |= i >= REGMAP_OFF_RFLAGS;
+		}
+	}
+	/* Only the user-modifiable flags can be written through the map. */
+	if (flags_written)
+		ctx->out.rflags = (flags & ~(uint64_t)REGMAP_FLAGS_USER) |
+				  (ctx->out.rflags & REGMAP_FLAGS_USER);
+}
+
+enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *pub,
+					  struct regmap_cpu *cpu,
+					  const struct regmap_emu_mem *mem,
+					  struct regmap_emu_result *res)
+{
+	const struct emu_insn *insn = (const struct emu_insn *)pub->opaque;
+	struct regmap_emu_result scratch;
+	struct emu_ctx ctx;
+	enum regmap_emu_status st;
+
+	if (!res)
+		res = &scratch;
+	res->insn_len = insn->len;
+	res->naccess = 0;
+	res->fault_addr = 0;
+	if (!insn->len) {
+		res->status = REGMAP_EMU_BAD_INSN;
+		return res->status;
+	}
+
+	ctx.insn = insn;
+	ctx.mem = mem;
+	ctx.res = res;
+	ctx.in = *cpu;
+	ctx.in.rip = cpu->rip + insn->len;
+	ctx.ea = insn->mem != 0xff ? emu_ea(&ctx, &insn->op[insn->mem]) : 0;
+
+	if (!insn->handler) {
+		/* Unsupported, but only worth saying so if it touches the map. */
+		const struct emu_operand *op = &insn->op[insn->mem];
+
+		st = REGMAP_EMU_UNSUPPORTED;
+		if (insn->mem != 0xff &&
+		    !emu_touches_map(ctx.ea, op->size ? op->size : 1)) {
+			res->fault_addr = ctx.ea;
+			st = REGMAP_EMU_NOT_MAP;
+		}
+		res->status = st;
+		return st;
+	}
+
+	ctx.out = ctx.in;
+	memcpy(ctx.map, &ctx.in, REGMAP_MAP_SIZE);
+	memset(ctx.map_written, 0, sizeof(ctx.map_written));
+
+	st = insn->handler(&ctx);
+	if (st == REGMAP_EMU_OK) {
+		emu_commit(&ctx);
+		*cpu = ctx.out;
+	}
+	res->status = st;
+	return st;
+}
+
+enum regmap_emu_status regmap_emu_step(const uint8_t *bytes, size_t len,
+				       struct regmap_cpu *cpu,
+				       const struct regmap_emu_mem *mem,
+				       struct regmap_emu_result *res)
+{
+	struct regmap_emu_insn insn;
+	enum regmap_emu_status st = regmap_emu_decode(&insn, bytes, len);
+
+	if (st == REGMAP_EMU_BAD_INSN) {
+		if (res) {
+			res->status = st;
+			res->insn_len = 0;
+			res->naccess = 0;
+			res->fault_addr = 0;
+		}
+		return st;
+	}
+	return regmap_emu_execute(&insn, cpu, mem, res);
+}
+
+const char *regmap_emu_status_str(enum regmap_emu_status status)
+{
+	switch (status) {
+	case REGMAP_EMU_OK:		return "emulated";
+	case REGMAP_EMU_NOT_MAP:	return "address is outside the register map";
+	case REGMAP_EMU_PARTIAL:	return "access is partly outside the register map";
+	case REGMAP_EMU_UNSUPPORTED:	return "instruction cannot be emulated on the register map";
+	case REGMAP_EMU_BAD_INSN:	return "instruction bytes do not decode";
+	case REGMAP_EMU_FAULT_DE:	return "divide error";
+	case REGMAP_EMU_FAULT_GP:	return "general protection fault (misaligned operand)";
+	case REGMAP_EMU_MEM_FAULT:	return "cannot access the program's memory";
+	}
+	return "unknown status";
+}
+
+const char *regmap_emu_reg_name(unsigned off)
+{
+	static const char *const names[REGMAP_NREGS] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+		"rip", "rflags",
+	};
+
+	return off < REGMAP_MAP_SIZE ? names[off / 8] : NULL;
+}

@@ -1,0 +1,305 @@
+/*
+ * Fixed vectors for the core and the MOV family: addressing, partial and
+ * straddling accesses, rip and rflags slots, statuses.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu_vec.h"
+
+static struct regmap_cpu cpu, init;
+
+static void setup(void)
+{
+	vec_init(&cpu);
+	init = cpu;
+}
+
+/* The state after an instruction of len bytes that changed nothing else. */
+static struct regmap_cpu next(unsigned len)
+{
+	struct regmap_cpu c = init;
+
+	c.rip += len;
+	return c;
+}
+
+#define ck_assert_cpu_eq(a, b) do { \
+	for (int i_ = 0; i_ < 16; i_++) \
+		ck_assert_msg((a).gpr[i_] == (b).gpr[i_], "gpr[%d]: got %#llx, want %#llx", \
+			      i_, (unsigned long long)(a).gpr[i_], (unsigned long long)(b).gpr[i_]); \
+	ck_assert_uint_eq((a).rip, (b).rip); \
+	ck_assert_uint_eq((a).rflags, (b).rflags); \
+} while (0)
+
+START_TEST(load_and_store_qword)
+{
+	struct regmap_cpu want = next(8);
+
+	/* mov rax, [0x10] */
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = init.gpr[REGMAP_RDX];
+	ck_assert_cpu_eq(cpu, want);
+
+	/* mov [0x8], rbx */
+	setup();
+	want = next(8);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x89, 0x1c, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RCX] = init.gpr[REGMAP_RBX];
+	ck_assert_cpu_eq(cpu, want);
+}
+END_TEST
+
+START_TEST(dword_store_writes_four_bytes)
+{
+	struct regmap_cpu want = next(11);
+
+	/* mov dword [0x4], 0x12345678: upper half of rax only, no zero-extension */
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0xc7, 0x04, 0x25, 0x04, 0, 0, 0, 0x78, 0x56, 0x34, 0x12),
+			 REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RAX] & 0xffffffffull) | 0x1234567800000000ull;
+	ck_assert_cpu_eq(cpu, want);
+}
+END_TEST
+
+START_TEST(straddling_load)
+{
+	struct regmap_cpu want = next(7);
+
+	/* mov eax, [0xc]: high half of rcx; a 32-bit register write zero-extends */
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x8b, 0x04, 0x25, 0x0c, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = init.gpr[REGMAP_RCX] >> 32;
+	ck_assert_cpu_eq(cpu, want);
+
+	/* mov r9w, [0x8f]: last byte of rflags would be 0x8f..0x90: partly outside */
+	setup();
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0x44, 0x8b, 0x0c, 0x25, 0x8f, 0, 0, 0),
+			 REGMAP_EMU_PARTIAL);
+	ck_assert_cpu_eq(cpu, init);
+}
+END_TEST
+
+START_TEST(rip_slot)
+{
+	struct regmap_cpu want = next(8);
+
+	/* mov rax, [0x80] reads the address of the next instruction */
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x8b, 0x04, 0x25, 0x80, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = VEC_RIP + 8;
+	ck_assert_cpu_eq(cpu, want);
+
+	/* mov [0x80], rcx jumps to rcx */
+	setup();
+	want = init;
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x89, 0x0c, 0x25, 0x80, 0, 0, 0), REGMAP_EMU_OK);
+	want.rip = init.gpr[REGMAP_RCX];
+	ck_assert_cpu_eq(cpu, want);
+}
+END_TEST
+
+START_TEST(rflags_slot)
+{
+	struct regmap_cpu want = next(12);
+
+	/* mov qword [0x88], 0xfff: only CF PF AF ZF SF TF DF OF change; IF (0x200) and bit 1 stay */
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0xc7, 0x04, 0x25, 0x88, 0, 0, 0, 0xff, 0x0f, 0, 0),
+			 REGMAP_EMU_OK);
+	want.rflags = 0x202 | (0xfff & REGMAP_FLAGS_USER);
+	ck_assert_cpu_eq(cpu, want);
+
+	/* mov word [0x87], 0x1234 straddles rip's top byte and rflags' bottom byte */
+	setup();
+	want = next(10);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0xc7, 0x04, 0x25, 0x87, 0, 0, 0, 0x34, 0x12),
+			 REGMAP_EMU_OK);
+	want.rip = ((VEC_RIP + 10) & 0x00ffffffffffffffull) | 0x3400000000000000ull;
+	want.rflags = (0x202 & ~(uint64_t)REGMAP_FLAGS_USER) | (0x212 & REGMAP_FLAGS_USER);
+	ck_assert_cpu_eq(cpu, want);
+}
+END_TEST
+
+START_TEST(rsp_slot)
+{
+	struct regmap_cpu want = next(8);
+
+	/* mov [0x20], rax */
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x89, 0x04, 0x25, 0x20, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RSP] = init.gpr[REGMAP_RAX];
+	ck_assert_cpu_eq(cpu, want);
+}
+END_TEST
+
+START_TEST(byte_registers)
+{
+	struct regmap_cpu want = next(7);
+
+	/* mov ah, [0x8]: ah = cl */
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x8a, 0x24, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RAX] & ~0xff00ull) |
+			       ((init.gpr[REGMAP_RCX] & 0xff) << 8);
+	ck_assert_cpu_eq(cpu, want);
+
+	/* movabs al, [0x18]: moffs form, al = bl */
+	setup();
+	want = next(9);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0xa0, 0x18, 0, 0, 0, 0, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RAX] & ~0xffull) | (init.gpr[REGMAP_RBX] & 0xff);
+	ck_assert_cpu_eq(cpu, want);
+}
+END_TEST
+
+START_TEST(extensions_and_movbe)
+{
+	struct regmap_cpu want = next(8);
+
+	/* movzx eax, byte [0x9] */
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x0f, 0xb6, 0x04, 0x25, 0x09, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RCX] >> 8) & 0xff;
+	ck_assert_cpu_eq(cpu, want);
+
+	/* movsx rax, word [0x10] with a negative word */
+	setup();
+	cpu.gpr[REGMAP_RDX] = init.gpr[REGMAP_RDX] = 0x8123;
+	want = next(9);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x0f, 0xbf, 0x04, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = 0xffffffffffff8123ull;
+	ck_assert_cpu_eq(cpu, want);
+
+	/* movsxd rax, dword [0x8] with a negative dword */
+	setup();
+	cpu.gpr[REGMAP_RCX] = init.gpr[REGMAP_RCX] = 0x12345678fedcba98ull;
+	want = next(8);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x63, 0x04, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = 0xfffffffffedcba98ull;
+	ck_assert_cpu_eq(cpu, want);
+
+	/* movbe rax, [0x8] */
+	setup();
+	want = next(10);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x0f, 0x38, 0xf0, 0x04, 0x25, 0x08, 0, 0, 0),
+			 REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = __builtin_bswap64(init.gpr[REGMAP_RCX]);
+	ck_assert_cpu_eq(cpu, want);
+
+	/* movbe dword [0x10], ecx: low half of rdx only */
+	setup();
+	want = next(9);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x0f, 0x38, 0xf1, 0x0c, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RDX] = (init.gpr[REGMAP_RDX] & ~0xffffffffull) |
+			       __builtin_bswap32((uint32_t)init.gpr[REGMAP_RCX]);
+	ck_assert_cpu_eq(cpu, want);
+}
+END_TEST
+
+START_TEST(addressing_forms)
+{
+	struct regmap_cpu want;
+
+	/* mov rax, [rbx] with rbx = 0x18: rax = rbx's own value */
+	cpu.gpr[REGMAP_RBX] = init.gpr[REGMAP_RBX] = 0x18;
+	want = next(3);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x8b, 0x03), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = 0x18;
+	ck_assert_cpu_eq(cpu, want);
+
+	/* mov rax, fs:[0x10]: fs base 0 -> map; fs base 0x1000 -> not the map */
+	setup();
+	want = next(9);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x64, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = init.gpr[REGMAP_RDX];
+	ck_assert_cpu_eq(cpu, want);
+	setup();
+	cpu.fs_base = init.fs_base = 0x1000;
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x64, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0),
+			 REGMAP_EMU_NOT_MAP);
+	ck_assert_cpu_eq(cpu, init);
+
+	/* mov rax, [rip+0x10] at rip = 0x1: next rip 0x8, address 0x18 = rbx */
+	setup();
+	cpu.rip = init.rip = 1;
+	want = next(7);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x8b, 0x05, 0x10, 0, 0, 0), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = init.gpr[REGMAP_RBX];
+	ck_assert_cpu_eq(cpu, want);
+
+	/* 0x67: mov rax, [ebx+0x8] with rbx = 0x1_0000_0000: the address wraps to 0x8 */
+	setup();
+	cpu.gpr[REGMAP_RBX] = init.gpr[REGMAP_RBX] = 0x100000000ull;
+	want = next(5);
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x67, 0x48, 0x8b, 0x43, 0x08), REGMAP_EMU_OK);
+	want.gpr[REGMAP_RAX] = init.gpr[REGMAP_RCX];
+	ck_assert_cpu_eq(cpu, want);
+}
+END_TEST
+
+START_TEST(statuses)
+{
+	struct regmap_emu_result res;
+	static const uint8_t far[] = { 0x48, 0x8b, 0x04, 0x25, 0x00, 0x10, 0, 0 };
+	static const uint8_t straddle[] = { 0x48, 0x8b, 0x04, 0x25, 0x8c, 0, 0, 0 };
+	static const uint8_t sse_map[] = { 0xf3, 0x0f, 0x6f, 0x04, 0x25, 0, 0, 0, 0 };
+	static const uint8_t sse_far[] = { 0xf3, 0x0f, 0x6f, 0x04, 0x25, 0, 0x10, 0, 0 };
+	static const uint8_t bad[] = { 0x06 };
+
+	ck_assert_int_eq(vec_exec(&cpu, far, sizeof(far), &res), REGMAP_EMU_NOT_MAP);
+	ck_assert_uint_eq(res.fault_addr, 0x1000);
+	ck_assert_int_eq(vec_exec(&cpu, straddle, sizeof(straddle), &res), REGMAP_EMU_PARTIAL);
+	ck_assert_uint_eq(res.fault_addr, 0x90);
+	ck_assert_int_eq(vec_exec(&cpu, sse_map, sizeof(sse_map), &res), REGMAP_EMU_UNSUPPORTED);
+	ck_assert_int_eq(vec_exec(&cpu, sse_far, sizeof(sse_far), &res), REGMAP_EMU_NOT_MAP);
+	ck_assert_int_eq(vec_exec(&cpu, bad, sizeof(bad), &res), REGMAP_EMU_BAD_INSN);
+	ck_assert_cpu_eq(cpu, init);
+}
+END_TEST
+
+START_TEST(access_record_and_format)
+{
+	static const uint8_t b[] = { 0x48, 0x89, 0x1c, 0x25, 0x08, 0, 0, 0 };
+	struct regmap_emu_result res;
+	struct regmap_emu_insn insn;
+	char text[64];
+
+	ck_assert_int_eq(vec_exec(&cpu, b, sizeof(b), &res), REGMAP_EMU_OK);
+	ck_assert_uint_eq(res.insn_len, 8);
+	ck_assert_uint_eq(res.naccess, 1);
+	ck_assert_uint_eq(res.access[0].write, 1);
+	ck_assert_uint_eq(res.access[0].offset, 8);
+	ck_assert_uint_eq(res.access[0].size, 8);
+	ck_assert_mem_eq(res.access[0].data, &init.gpr[REGMAP_RBX], 8);
+
+	ck_assert_int_eq(regmap_emu_decode(&insn, b, sizeof(b)), REGMAP_EMU_OK);
+	ck_assert_uint_eq(regmap_emu_insn_len(&insn), 8);
+	regmap_emu_format(&insn, VEC_RIP, text, sizeof(text));
+	ck_assert_str_eq(text, "mov [0x8], rbx");
+	ck_assert_str_eq(regmap_emu_reg_name(0x8c), "rflags");
+	ck_assert_ptr_null(regmap_emu_reg_name(0x90));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("emu_mov");
+	TCase *tc = tcase_create("mov");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, load_and_store_qword);
+	tcase_add_test(tc, dword_store_writes_four_bytes);
+	tcase_add_test(tc, straddling_load);
+	tcase_add_test(tc, rip_slot);
+	tcase_add_test(tc, rflags_slot);
+	tcase_add_test(tc, rsp_slot);
+	tcase_add_test(tc, byte_registers);
+	tcase_add_test(tc, extensions_and_movbe);
+	tcase_add_test(tc, addressing_forms);
+	tcase_add_test(tc, statuses);
+	tcase_add_test(tc, access_record_and_format);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
