@@ -165,7 +165,8 @@ enum regmap_emu_status emu_op_read(struct emu_ctx *ctx, unsigned i, uint64_t *va
 		*val = emu_reg_get(&ctx->in, op->reg, op->size);
 		return REGMAP_EMU_OK;
 	case EMU_OP_IMM:
-		*val = op->imm & emu_mask(op->size ? op->size : 8);
+		/* already extended as the CPU does: cut to the instruction's operand size */
+		*val = op->imm & emu_mask(ctx->insn->opsize);
 		return REGMAP_EMU_OK;
 	case EMU_OP_MEM:
 		*val = 0;

@@ -1,0 +1,91 @@
+/*
+ * The template of difftest's native runner (see difftest_jit.h).  It is
+ * copied to a JIT mapping; the instruction under test is written to the
+ * end of the slot, so it runs right before the epilogue and falls through
+ * into it, and the rip it reads is the address of the epilogue.
+ *
+ *   void entry(void): load all 16 GPRs and rflags from the data page,
+ *   jump to the instruction, store all 16 GPRs and rflags back.
+ *
+ * Everything is rip-relative, so no register is needed to reach the data
+ * and none is clobbered around the instruction.  rflags are loaded with
+ * push/popf while rsp is still the caller's, and stored with pushf after
+ * the caller's rsp is back.
+ */
+#include "difftest_jit.h"
+
+#define D(off)	(.Ltmpl + DT_JIT_DATA + (off))(%rip)
+
+	.text
+	.balign 64
+	.globl dt_jit_tmpl, dt_jit_after, dt_jit_land, dt_jit_tmpl_end
+	.type dt_jit_tmpl, @function
+dt_jit_tmpl:
+.Ltmpl:
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, D(DT_D_HOSTRSP)
+	pushq	D(DT_D_INFLAGS)
+	popfq
+	mov	D(DT_D_IN + 0x00), %rax
+	mov	D(DT_D_IN + 0x08), %rcx
+	mov	D(DT_D_IN + 0x10), %rdx
+	mov	D(DT_D_IN + 0x18), %rbx
+	mov	D(DT_D_IN + 0x28), %rbp
+	mov	D(DT_D_IN + 0x30), %rsi
+	mov	D(DT_D_IN + 0x38), %rdi
+	mov	D(DT_D_IN + 0x40), %r8
+	mov	D(DT_D_IN + 0x48), %r9
+	mov	D(DT_D_IN + 0x50), %r10
+	mov	D(DT_D_IN + 0x58), %r11
+	mov	D(DT_D_IN + 0x60), %r12
+	mov	D(DT_D_IN + 0x68), %r13
+	mov	D(DT_D_IN + 0x70), %r14
+	mov	D(DT_D_IN + 0x78), %r15
+	mov	D(DT_D_IN + 0x20), %rsp
+	jmp	*D(DT_D_INSN)
+
+	.balign 16
+	.fill	DT_JIT_SLOT, 1, 0xcc
+dt_jit_after:
+	mov	%rax, D(DT_D_OUT + 0x00)
+	mov	%rcx, D(DT_D_OUT + 0x08)
+	mov	%rdx, D(DT_D_OUT + 0x10)
+	mov	%rbx, D(DT_D_OUT + 0x18)
+	mov	%rsp, D(DT_D_OUT + 0x20)
+	mov	%rbp, D(DT_D_OUT + 0x28)
+	mov	%rsi, D(DT_D_OUT + 0x30)
+	mov	%rdi, D(DT_D_OUT + 0x38)
+	mov	%r8, D(DT_D_OUT + 0x40)
+	mov	%r9, D(DT_D_OUT + 0x48)
+	mov	%r10, D(DT_D_OUT + 0x50)
+	mov	%r11, D(DT_D_OUT + 0x58)
+	mov	%r12, D(DT_D_OUT + 0x60)
+	mov	%r13, D(DT_D_OUT + 0x68)
+	mov	%r14, D(DT_D_OUT + 0x70)
+	mov	%r15, D(DT_D_OUT + 0x78)
+	mov	D(DT_D_HOSTRSP), %rsp
+	pushfq
+	popq	D(DT_D_OUTFLAGS)
+	/* the C ABI needs DF=0 */
+	cld
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbp
+	pop	%rbx
+	ret
+
+	/* CALL/JMP m land here: mov and jmp leave the flags alone */
+dt_jit_land:
+	movq	$1, D(DT_D_LANDED)
+	jmp	dt_jit_after
+dt_jit_tmpl_end:
+	.size dt_jit_tmpl, . - dt_jit_tmpl
+
+	.section .note.GNU-stack,"",@progbits

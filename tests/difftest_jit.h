@@ -1,0 +1,36 @@
+/*
+ * Layout of difftest's JIT mapping, shared by difftest_jit.S and
+ * difftest_native.c.  Page 0 holds a copy of the code template; page 1
+ * the data the template addresses rip-relative (so the copy needs no
+ * relocation) and the buffer the native instruction's memory operand
+ * points at; page 2 the scratch stack and string memory.  Data sits on
+ * its own page so that the native stores do not hit the code page
+ * (self-modifying-code machine clears).
+ *
+ * The mapping goes at a fixed address if it can, so that the addresses
+ * a case sees (rip, the landing pad, rsp) and with them its result are
+ * the same in every run: a replay must reproduce the failure.
+ */
+#ifndef REGMAP_DIFFTEST_JIT_H
+#define REGMAP_DIFFTEST_JIT_H
+
+#define DT_JIT_PAGE	4096
+#define DT_JIT_SIZE	(3 * DT_JIT_PAGE)
+#define DT_JIT_DATA	DT_JIT_PAGE	/* offset of the data page */
+#define DT_JIT_SCRATCH	(2 * DT_JIT_PAGE) /* offset of the scratch page */
+#define DT_JIT_ADDR	0x5eedc0de7000ull /* preferred address (not page 0's neighbourhood) */
+
+/* offsets in the data page */
+#define DT_D_IN		0x000	/* 16 GPRs loaded before the instruction */
+#define DT_D_INFLAGS	0x080	/* rflags loaded before the instruction */
+#define DT_D_HOSTRSP	0x088	/* the caller's rsp */
+#define DT_D_INSN	0x090	/* address of the instruction */
+#define DT_D_LANDED	0x098	/* set to 1 by the landing pad */
+#define DT_D_OUT	0x100	/* 16 GPRs after the instruction */
+#define DT_D_OUTFLAGS	0x180	/* rflags after the instruction */
+#define DT_D_BUF	0x400	/* the map image (REGMAP_MAP_SIZE bytes) */
+
+/* bytes of int3 before the epilogue; the instruction ends where they end */
+#define DT_JIT_SLOT	32
+
+#endif
