@@ -9,6 +9,7 @@
 #include <Zydis/Zydis.h>
 
 #include "emu_handlers.h"
+#include "vx.h"
 
 static struct emu_insn *emu_insn_of(struct regmap_emu_insn *pub)
 {
@@ -141,6 +142,9 @@ enum regmap_emu_status regmap_emu_decode(struct regmap_emu_insn *pub,
 					insn->nops = 1;
 					break;
 				}
+		/* vector and x87 instructions run on the CPU (vx_decode.c) */
+		if (emu_vx_decode(insn, &zi, zo))
+			return REGMAP_EMU_OK;
 		return REGMAP_EMU_UNSUPPORTED;
 	}
 	insn->handler = e->handler;

@@ -7,13 +7,15 @@
  * executes it against the copy with the semantics of regmap(7).
  *
  * It is pure: no ptrace, no signals, no I/O, no malloc, no global mutable
- * state.  Everything it needs from the target (memory outside the map) it
- * gets through the callbacks in struct regmap_emu_mem.  It is safe to call
- * from a signal handler and from several threads at once.
+ * state other than what regmap_emu_xinit() sets up once for the vector
+ * path (below).  Everything it needs from the target (memory outside the
+ * map) it gets through the callbacks in struct regmap_emu_mem.  It is safe
+ * to call from a signal handler and from several threads at once.
  */
 #ifndef REGMAP_EMU_H
 #define REGMAP_EMU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +88,11 @@ enum regmap_emu_status {
 	REGMAP_EMU_FAULT_DE,		/* the CPU would raise #DE: deliver SIGFPE (FPE_INTDIV) */
 	REGMAP_EMU_FAULT_GP,		/* the CPU would raise #GP (misaligned cmpxchg16b, ...): SIGSEGV */
 	REGMAP_EMU_MEM_FAULT,		/* reading or writing the target's other memory failed */
+	/* the vector path (regmap_emu_execute_x) */
+	REGMAP_EMU_NEED_XSTATE,		/* needs the vector/x87 state: call regmap_emu_execute_x() */
+	REGMAP_EMU_FAULT_XM,		/* unmasked SIMD floating-point exception (#XM): SIGFPE */
+	REGMAP_EMU_FAULT_MF,		/* pending unmasked x87 exception (#MF): SIGFPE */
+	REGMAP_EMU_BAD_XSTATE,		/* the given xstate area is malformed or too small */
 };
 
 /* Longest x86 instruction; callers should supply this many bytes if they can. */
@@ -138,6 +145,104 @@ enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *insn,
 					  struct regmap_cpu *cpu,
 					  const struct regmap_emu_mem *mem,
 					  struct regmap_emu_result *res);
+
+/*
+ * ---- Vector and x87 instructions (SSE .. AVX-512, MMX, x87) ----
+ *
+ * These run on the real CPU: the instruction is re-encoded (at decode
+ * time) with its memory operand rip-relative, copied into a small stub
+ * slot whose data buffer holds the map bytes at the same address modulo
+ * 64, and executed with the target's vector/x87 state loaded by XRSTOR
+ * and its GPRs and arithmetic flags loaded like the fastops; the state
+ * is saved back with XSAVE and the written map bytes committed last as
+ * for every other instruction.
+ *
+ * Executable memory: regmap_emu_xinit() maps one pool of 64 slots (RWX,
+ * or a memfd mapped twice where W^X forbids that) once; executing a
+ * vector instruction claims a free slot with one atomic operation and
+ * frees it afterwards, so it does not allocate, takes no lock and is
+ * safe in a signal handler and in several threads (a handler nested in
+ * another can take another slot; with all 64 in use the instruction is
+ * reported REGMAP_EMU_UNSUPPORTED).  Without regmap_emu_xinit() (or if it
+ * failed) every vector instruction decodes as REGMAP_EMU_UNSUPPORTED,
+ * exactly as before the vector path existed.
+ *
+ * Only instructions whose one explicit memory operand, registers and
+ * flags are all their effects go this way: SSE..SSE4.2, SSE4a, AVX, AVX2,
+ * FMA, F16C, AES, PCLMULQDQ, SHA, GFNI, VAES, VPCLMULQDQ, AVX-VNNI, the
+ * AVX-512 families (F CD BW DQ VL IFMA VBMI VBMI2 VNNI BITALG VPOPCNTDQ
+ * BF16 FP16 VP2INTERSECT, GFNI/VAES/VPCLMULQDQ), MMX and x87 (loads,
+ * stores, arithmetic, FLDENV/FNSTENV/FNSAVE/FRSTOR, FLDCW/FNSTCW/FNSTSW),
+ * LDMXCSR/STMXCSR — and only those the running CPU and OS support (CPUID,
+ * XGETBV).  Never: gathers/scatters (VSIB), MASKMOVQ/MASKMOVDQU (implicit
+ * [rdi]), FXSAVE/XSAVE families, prefetches, anything with rsp as an
+ * operand; they stay REGMAP_EMU_UNSUPPORTED.
+ *
+ * Exceptions: alignment-checked forms (legacy SSE 16-byte operands other
+ * than MOVUPS/MOVUPD/MOVDQU/LDDQU/PCMPxSTRx, and (V)MOVAPS/APD/DQA*,
+ * MOVNT*) misaligned give REGMAP_EMU_FAULT_GP.  The instruction runs with
+ * every MXCSR exception masked; if it raised one the target has
+ * unmasked, the result is REGMAP_EMU_FAULT_XM and nothing changes (the
+ * target's MXCSR flags are not set: deliver SIGFPE).  An x87 or MMX
+ * instruction finding an unmasked x87 exception pending gives
+ * REGMAP_EMU_FAULT_MF; one that raises a new unmasked x87 exception
+ * leaves it pending in the saved state, as the CPU does.  Known
+ * inexactness: with MXCSR.UM clear, an exact tiny result raises #XM on
+ * the CPU but not here; the x87 FIP/FDP saved are the stub's, rewritten
+ * to the instruction's rip and the map address when they changed.
+ */
+
+/*
+ * The target's vector/x87 state in the standard (non-compacted) XSAVE
+ * layout, as PTRACE_GETREGSET(NT_X86_XSTATE) returns it and as the
+ * signal frame's fpstate holds it.  area must be 64-byte aligned; size
+ * its length; xcr0 the state components present (what the kernel puts
+ * in the area: regmap_emu_xstate_ptrace() / regmap_emu_xstate_sigframe()
+ * fill it in).  The emulator reads and writes only x87, SSE, AVX,
+ * opmask, ZMM_Hi256 and Hi16_ZMM (components 0, 1, 2, 5, 6, 7).
+ */
+struct regmap_xstate {
+	void *area;
+	size_t size;
+	uint64_t xcr0;
+};
+
+/*
+ * Set up the vector path: CPU features, and the pool of executable stub
+ * slots.  Call once, before any regmap_emu_decode() that should see
+ * vector instructions, outside signal handlers.  Returns 0, or -errno
+ * (-ENOTSUP: the CPU has no XSAVE).  Calling it again is a no-op.
+ */
+int regmap_emu_xinit(void);
+
+/*
+ * True if executing insn needs the vector/x87 state (callers fetch it
+ * only then: PTRACE_GETREGSET(NT_X86_XSTATE), or the signal frame).
+ */
+bool regmap_emu_insn_needs_xstate(const struct regmap_emu_insn *insn);
+
+/*
+ * regmap_emu_execute() with the target's vector/x87 state: on
+ * REGMAP_EMU_OK xs->area holds the new state (write it back to the
+ * target: PTRACE_SETREGSET, or leave it in the signal frame).  On any
+ * other status the area is unchanged.  xs may be NULL (then vector
+ * instructions touching the map return REGMAP_EMU_NEED_XSTATE), and is
+ * ignored for the general-purpose instructions.
+ */
+enum regmap_emu_status regmap_emu_execute_x(const struct regmap_emu_insn *insn,
+					    struct regmap_cpu *cpu,
+					    struct regmap_xstate *xs,
+					    const struct regmap_emu_mem *mem,
+					    struct regmap_emu_result *res);
+
+/*
+ * Fill *xs for a PTRACE_GETREGSET(NT_X86_XSTATE) buffer of len bytes (the
+ * kernel stores XCR0 at byte 464), or for a signal frame's fpstate (the
+ * _fpx_sw_bytes at byte 464, magic FP_XSTATE_MAGIC1).  Return 0, or
+ * -EINVAL if the buffer is not an XSAVE area.
+ */
+int regmap_emu_xstate_ptrace(struct regmap_xstate *xs, void *buf, size_t len);
+int regmap_emu_xstate_sigframe(struct regmap_xstate *xs, void *fpstate);
 
 /* Decode and execute in one call. */
 enum regmap_emu_status regmap_emu_step(const uint8_t *bytes, size_t len,

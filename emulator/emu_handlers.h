@@ -73,4 +73,7 @@ EMU_HANDLER(emu_h_lods);
 EMU_HANDLER(emu_h_cmps);
 EMU_HANDLER(emu_h_scas);
 
+/* vx_exec.c: vector and x87 instructions run on the CPU (emu.h, regmap_emu_xinit) */
+EMU_HANDLER(emu_h_vx);
+
 #endif /* REGMAP_EMU_HANDLERS_H */

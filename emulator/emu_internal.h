@@ -65,6 +65,30 @@ struct emu_operand {
 
 #define EMU_MAX_OPS	4
 
+/*
+ * The vector path's re-encoded instruction (vx_decode.c): its memory
+ * operand is [rip + disp32] with the disp32 at code[disp_at], patched per
+ * call to reach the stub slot's data buffer (vx_exec.c).
+ */
+struct emu_vx {
+	uint8_t code[15];
+	uint8_t len;
+	uint8_t disp_at;	/* offset of the disp32 in code[] */
+	uint8_t xfeat;		/* XSAVE components the instruction needs (RFBM) */
+	uint8_t align;		/* required alignment of the memory operand, 1 if none */
+	uint8_t flags;		/* EMU_VX_* */
+	uint8_t kreg;		/* EVEX opmask register, 0 if none */
+	uint8_t nelem;		/* ... and the elements it selects from */
+};
+
+#define EMU_VX_READ	0x01	/* reads its memory operand */
+#define EMU_VX_WRITE	0x02	/* always writes all of it */
+#define EMU_VX_CWRITE	0x04	/* may write part of it (masked stores): changed bytes only */
+#define EMU_VX_X87	0x08	/* x87 or MMX: waits for pending x87 exceptions */
+#define EMU_VX_FIP	0x10	/* x87: updates FIP/FDP */
+#define EMU_VX_LDMXCSR	0x20	/* (V)LDMXCSR: reserved bits raise #GP */
+#define EMU_VX_NOMX	0x40	/* (V)LDMXCSR, (V)STMXCSR: run with the real MXCSR */
+
 struct emu_ctx;
 typedef enum regmap_emu_status (*emu_handler_fn)(struct emu_ctx *ctx);
 
@@ -84,6 +108,7 @@ struct emu_insn {
 	uint8_t pad;
 	uint8_t bytes[16];	/* the raw bytes, for regmap_emu_format() */
 	struct emu_operand op[EMU_MAX_OPS];
+	struct emu_vx vx;	/* handler emu_h_vx only */
 };
 
 _Static_assert(sizeof(struct emu_insn) <= sizeof(struct regmap_emu_insn),
@@ -98,6 +123,7 @@ struct emu_ctx {
 	uint8_t map[REGMAP_MAP_SIZE];	/* the map image */
 	uint64_t map_written[3];	/* bitmap: map bytes written */
 	uint64_t ea;			/* effective address of op[insn->mem] */
+	struct regmap_xstate *xs;	/* vector/x87 state (emu_h_vx), or NULL */
 };
 
 /* ---- registers (operand.c) ---- */

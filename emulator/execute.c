@@ -3,7 +3,7 @@
  * set up the context, run the handler, and commit its results with the
  * map write applied last (regmap(7), DESIGN.md section 3).
  */
-#include "emu_internal.h"
+#include "emu_handlers.h"
 
 /* Copy the map bytes the instruction wrote over the registers. */
 static void emu_commit(struct emu_ctx *ctx)
@@ -29,10 +29,11 @@ static void emu_commit(struct emu_ctx *ctx)
 				  (ctx->out.rflags & REGMAP_FLAGS_USER);
 }
 
-enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *pub,
-					  struct regmap_cpu *cpu,
-					  const struct regmap_emu_mem *mem,
-					  struct regmap_emu_result *res)
+/* Both entry points inline it: the general-purpose path pays nothing for xs. */
+static inline __attribute__((always_inline)) enum regmap_emu_status
+emu_execute(const struct regmap_emu_insn *pub, struct regmap_cpu *cpu,
+	    struct regmap_xstate *xs, const struct regmap_emu_mem *mem,
+	    struct regmap_emu_result *res)
 {
 	const struct emu_insn *insn = (const struct emu_insn *)pub->opaque;
 	struct regmap_emu_result scratch;
@@ -52,6 +53,7 @@ enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *pub,
 	ctx.insn = insn;
 	ctx.mem = mem;
 	ctx.res = res;
+	ctx.xs = xs;
 	ctx.in = *cpu;
 	ctx.in.rip = cpu->rip + insn->len;
 	ctx.ea = insn->mem != 0xff ? emu_ea(&ctx, &insn->op[insn->mem]) : 0;
@@ -81,6 +83,28 @@ enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *pub,
 	}
 	res->status = st;
 	return st;
+}
+
+enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *pub,
+					  struct regmap_cpu *cpu,
+					  const struct regmap_emu_mem *mem,
+					  struct regmap_emu_result *res)
+{
+	return emu_execute(pub, cpu, NULL, mem, res);
+}
+
+enum regmap_emu_status regmap_emu_execute_x(const struct regmap_emu_insn *pub,
+					    struct regmap_cpu *cpu,
+					    struct regmap_xstate *xs,
+					    const struct regmap_emu_mem *mem,
+					    struct regmap_emu_result *res)
+{
+	return emu_execute(pub, cpu, xs, mem, res);
+}
+
+bool regmap_emu_insn_needs_xstate(const struct regmap_emu_insn *pub)
+{
+	return ((const struct emu_insn *)pub->opaque)->handler == emu_h_vx;
 }
 
 enum regmap_emu_status regmap_emu_step(const uint8_t *bytes, size_t len,
@@ -114,6 +138,10 @@ const char *regmap_emu_status_str(enum regmap_emu_status status)
 	case REGMAP_EMU_FAULT_DE:	return "divide error";
 	case REGMAP_EMU_FAULT_GP:	return "general protection fault (misaligned operand)";
 	case REGMAP_EMU_MEM_FAULT:	return "cannot access the program's memory";
+	case REGMAP_EMU_NEED_XSTATE:	return "the vector/x87 state is needed but was not given";
+	case REGMAP_EMU_FAULT_XM:	return "SIMD floating-point exception";
+	case REGMAP_EMU_FAULT_MF:	return "x87 floating-point exception";
+	case REGMAP_EMU_BAD_XSTATE:	return "the vector/x87 state given is malformed";
 	}
 	return "unknown status";
 }

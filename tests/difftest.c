@@ -28,14 +28,14 @@ struct dt_opts {
 static struct dt_case dt_c;
 static struct dt_result dt_res;
 static uint64_t dt_fam_cases[DT_NFAMILY], dt_fam_failed[DT_NFAMILY];
-static uint64_t dt_form_failed[512], dt_form_first[512];
+static uint64_t dt_form_failed[DT_MAX_FORMS], dt_form_first[DT_MAX_FORMS];
 
 /* How often the rare outcomes happened: proof that the mix reaches them. */
 enum { DT_COV_DE, DT_COV_GP, DT_COV_JUMP, DT_COV_RIPW, DT_COV_FLAGSW, DT_COV_LOCK,
-       DT_COV_EARLY, DT_COV_REP0, DT_NCOV };
+       DT_COV_EARLY, DT_COV_REP0, DT_COV_XM, DT_COV_MF, DT_NCOV };
 static const char *const dt_cov_names[DT_NCOV] = {
 	"#DE", "#GP", "control transfers", "rip-slot writes", "rflags-slot writes",
-	"LOCK", "REPE/REPNE stopped early", "REP with rcx=0",
+	"LOCK", "REPE/REPNE stopped early", "REP with rcx=0", "#XM", "#MF",
 };
 static uint64_t dt_cov[DT_NCOV];
 
@@ -60,6 +60,8 @@ static void dt_count_coverage(const struct dt_case *c, const struct dt_result *r
 				(c->form->opc & ~1u) != 0xa4 && (c->form->opc & ~1u) != 0xaa &&
 				(c->form->opc & ~1u) != 0xac && res->exp.gpr[REGMAP_RCX] != 0;
 	dt_cov[DT_COV_REP0] += c->str_rep0;
+	dt_cov[DT_COV_XM] += res->exp_status == REGMAP_EMU_FAULT_XM;
+	dt_cov[DT_COV_MF] += res->exp_status == REGMAP_EMU_FAULT_MF;
 }
 
 static void dt_usage(FILE *f, const char *prog)
@@ -79,15 +81,23 @@ static void dt_usage(FILE *f, const char *prog)
 		prog, DT_DEFAULT_CASES, DT_DEFAULT_SEED);
 }
 
+/* Has an earlier row of the family the same name? */
+static bool dt_name_seen(unsigned i)
+{
+	for (unsigned j = 0; j < i; j++)
+		if (dt_forms[j].family == dt_forms[i].family &&
+		    !strcmp(dt_forms[j].name, dt_forms[i].name))
+			return true;
+	return false;
+}
+
 static void dt_list(void)
 {
 	for (unsigned fam = 0; fam < DT_NFAMILY; fam++) {
-		const char *last = "";
-
 		printf("%-8s", dt_families[fam].name);
 		for (unsigned i = 0; i < dt_nforms; i++)
-			if (dt_forms[i].family == fam && strcmp(dt_forms[i].name, last))
-				printf(" %s", last = dt_forms[i].name);
+			if (dt_forms[i].family == fam && !dt_name_seen(i))
+				printf(" %s", dt_forms[i].name);
 		printf("\n");
 	}
 }
@@ -145,11 +155,12 @@ static void dt_parse(int argc, char **argv, struct dt_opts *o)
 /* Say which forms the CPU cannot run. */
 static void dt_cpu_notes(unsigned cpu, const char *filter)
 {
-	static const char *const feat[8] = {
+	static const char *const feat[DT_NCPU] = {
 		"BMI1", "BMI2", "ADX", "MOVBE", "SSE4.2", "POPCNT", "LZCNT", "CMPXCHG16B",
+		"AVX", "AVX-512", "XSAVE",
 	};
 
-	for (unsigned b = 0; b < 8; b++) {
+	for (unsigned b = 0; b < DT_NCPU; b++) {
 		const char *last = "";
 
 		if (cpu & (1u << b))
@@ -203,6 +214,10 @@ int main(int argc, char **argv)
 			argv[0], o.family ? o.family : "");
 		return 2;
 	}
+	err = dt_vec_init();
+	if (err)
+		printf("difftest: note: the emulator's vector path cannot be set up (%s): "
+		       "the vector families will fail\n", strerror(-err));
 	err = dt_native_init(&fixed);
 	if (err) {
 		fprintf(stderr, "%s: cannot set up the native runner: %s\n", argv[0], strerror(-err));
@@ -221,7 +236,8 @@ int main(int argc, char **argv)
 		fi = (unsigned)(dt_c.form - dt_forms);
 		dt_fam_cases[dt_c.form->family]++;
 		snprintf(replay, sizeof(replay), replay_fmt, argv[0], o.seed, k);
-		if (dt_run_case(&dt_c, &dt_res)) {
+		if (dt_c.form->enc == DT_ENC_VEC ? dt_vec_run_case(&dt_c, &dt_res) :
+						   dt_run_case(&dt_c, &dt_res)) {
 			dt_count_coverage(&dt_c, &dt_res);
 			passed++;
 			if (o.one && o.verbose)

@@ -88,6 +88,7 @@ enum dt_family {
 	DT_F_MOV, DT_F_MOVX, DT_F_ALU, DT_F_UNARY, DT_F_SHIFT, DT_F_SHXD,
 	DT_F_MULDIV, DT_F_BT, DT_F_BITSCAN, DT_F_XCHG, DT_F_COND, DT_F_CRC32,
 	DT_F_BMI, DT_F_ADX, DT_F_STACK, DT_F_STRING,
+	DT_F_SSE, DT_F_AVX, DT_F_AVX512, DT_F_X87,	/* difftest_vec*.c */
 	DT_NFAMILY
 };
 
@@ -103,6 +104,7 @@ enum dt_enc {
 	DT_ENC_VEX,		/* VEX (3-byte), ModRM memory operand */
 	DT_ENC_MOFFS,		/* A0-A3 with a 64-bit absolute address */
 	DT_ENC_STRING,		/* no explicit operand: rsi/rdi */
+	DT_ENC_VEC,		/* a vector/x87 family: difftest_vec*.c picks the form */
 };
 
 /* What the instruction does to its memory operand. */
@@ -140,6 +142,10 @@ enum dt_imm {
 #define DT_CPU_POPCNT	0x20
 #define DT_CPU_LZCNT	0x40
 #define DT_CPU_CX16	0x80
+#define DT_CPU_AVX	0x100	/* AVX and the OS saves the state (XCR0) */
+#define DT_CPU_AVX512	0x200	/* AVX-512 F BW DQ VL and the OS saves the state */
+#define DT_CPU_XSAVE	0x400	/* XSAVE enabled by the OS */
+#define DT_NCPU		11
 
 struct dt_case;
 typedef void dt_setup_fn(struct dt_case *c, struct dt_rng *r);
@@ -157,9 +163,11 @@ struct dt_form {
 	uint8_t imm;		/* enum dt_imm */
 	uint8_t pfx;		/* mandatory prefix 0x66/0xf2/0xf3, or VEX.pp 0..3 */
 	uint8_t flags;		/* DT_LOCK ... */
-	uint8_t cpu;		/* DT_CPU_* */
+	uint16_t cpu;		/* DT_CPU_* */
 	dt_setup_fn *setup;	/* tunes operands and state, or NULL */
 };
+
+#define DT_MAX_FORMS	512
 
 extern const struct dt_form dt_forms[];
 extern const unsigned dt_nforms;
@@ -317,6 +325,15 @@ struct dt_result {
 
 /* Run case c both ways and compare. Returns true if it passed. */
 bool dt_run_case(struct dt_case *c, struct dt_result *res);
+
+/* ---- vector and x87 families (difftest_vec*.c) ---- */
+
+/* Set up the emulator's vector path; 0 or -errno. */
+int dt_vec_init(void);
+/* dt_generate() for a DT_ENC_VEC row: pick a form of the family, state, operands. */
+void dt_vec_generate(struct dt_case *c, struct dt_rng *r);
+/* dt_run_case() for DT_ENC_VEC cases (compares the vector/x87 state too). */
+bool dt_vec_run_case(struct dt_case *c, struct dt_result *res);
 
 /* ---- reporting (difftest_report.c) ---- */
 

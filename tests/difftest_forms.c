@@ -26,6 +26,10 @@ const struct dt_family_info dt_families[DT_NFAMILY] = {
 	[DT_F_ADX]	= { "adx", 3 },
 	[DT_F_STACK]	= { "stack", 7 },
 	[DT_F_STRING]	= { "string", 10 },
+	[DT_F_SSE]	= { "sse", 10 },
+	[DT_F_AVX]	= { "avx", 8 },
+	[DT_F_AVX512]	= { "avx512", 8 },
+	[DT_F_X87]	= { "x87", 6 },
 };
 
 const char *const dt_cc_names[16] = {
@@ -194,9 +198,17 @@ const struct dt_form dt_forms[] = {
 
 	STR("movs", 0xa4, WR), STR("cmps", 0xa6, RD), STR("stos", 0xaa, WR),
 	STR("lods", 0xac, RD), STR("scas", 0xae, RD),
+
+	/* one row per vector family; difftest_vec_forms.c has the forms */
+	{ .name = "sse", .family = DT_F_SSE, .enc = DT_ENC_VEC, .cpu = DT_CPU_XSAVE },
+	{ .name = "avx", .family = DT_F_AVX, .enc = DT_ENC_VEC, .cpu = DT_CPU_XSAVE | DT_CPU_AVX },
+	{ .name = "avx512", .family = DT_F_AVX512, .enc = DT_ENC_VEC,
+	  .cpu = DT_CPU_XSAVE | DT_CPU_AVX | DT_CPU_AVX512 },
+	{ .name = "x87", .family = DT_F_X87, .enc = DT_ENC_VEC, .cpu = DT_CPU_XSAVE },
 };
 
 const unsigned dt_nforms = sizeof(dt_forms) / sizeof(dt_forms[0]);
+_Static_assert(sizeof(dt_forms) / sizeof(dt_forms[0]) <= DT_MAX_FORMS, "raise DT_MAX_FORMS");
 
 bool dt_form_matches(const struct dt_form *f, const char *filter)
 {

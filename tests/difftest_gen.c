@@ -9,11 +9,28 @@
 
 #include "difftest.h"
 
-#define DT_MAX_FORMS	512
-
 static const struct dt_form *dt_fam_forms[DT_NFAMILY][DT_MAX_FORMS];
 static unsigned dt_fam_n[DT_NFAMILY];
 static unsigned dt_total_weight;
+
+/* XSAVE, AVX, AVX-512 (F BW DQ VL) with their state enabled in XCR0. */
+static unsigned dt_cpu_vec_features(void)
+{
+	unsigned a, b, c, d, f = 0;
+	uint32_t lo, hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	f |= DT_CPU_XSAVE;
+	if ((c & bit_AVX) && (lo & 6) == 6)
+		f |= DT_CPU_AVX;
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX512F) && (b & bit_AVX512BW) &&
+	    (b & bit_AVX512DQ) && (b & bit_AVX512VL) && (lo & 0xe6) == 0xe6)
+		f |= DT_CPU_AVX512;
+	(void)hi;
+	return f;
+}
 
 unsigned dt_cpu_features(void)
 {
@@ -32,7 +49,7 @@ unsigned dt_cpu_features(void)
 	}
 	if (__get_cpuid(0x80000001, &a, &b, &c, &d))
 		f |= c & bit_LZCNT ? DT_CPU_LZCNT : 0;
-	return f;
+	return f | dt_cpu_vec_features();
 }
 
 unsigned dt_gen_init(const char *filter, unsigned cpu)
@@ -206,6 +223,10 @@ void dt_generate(struct dt_case *c, uint64_t seed, uint64_t num)
 	memset(c, 0, offsetof(struct dt_case, scratch_init));
 	c->num = num;
 	c->form = f = dt_pick_form(&r);
+	if (f->enc == DT_ENC_VEC) {
+		dt_vec_generate(c, &r);
+		return;
+	}
 	c->opsize = dt_pick_size(&r, f->sizes);
 	if (f->flags & DT_CC)
 		c->cc = (unsigned)dt_below(&r, 16);

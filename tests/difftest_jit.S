@@ -29,6 +29,16 @@ dt_jit_tmpl:
 	push	%r14
 	push	%r15
 	mov	%rsp, D(DT_D_HOSTRSP)
+	/* the vector families: load the vector/x87 state */
+	mov	D(DT_D_XMASK), %rax
+	test	%rax, %rax
+	jz	1f
+	stmxcsr	D(DT_D_HOSTMX)
+	fnstcw	D(DT_D_HOSTMX + 4)
+	mov	%rax, %rdx
+	shr	$32, %rdx
+	xrstor64 D(DT_D_XAREA)
+1:
 	pushq	D(DT_D_INFLAGS)
 	popfq
 	mov	D(DT_D_IN + 0x00), %rax
@@ -73,6 +83,21 @@ dt_jit_after:
 	popq	D(DT_D_OUTFLAGS)
 	/* the C ABI needs DF=0 */
 	cld
+	/* the vector families: save the state, give the caller a clean FPU */
+	mov	D(DT_D_XMASK), %rax
+	test	%rax, %rax
+	jz	2f
+	mov	%rax, %rdx
+	shr	$32, %rdx
+	xsave64	D(DT_D_XAREA)
+	test	$4, %al
+	jz	3f
+	vzeroupper
+3:
+	fninit
+	fldcw	D(DT_D_HOSTMX + 4)
+	ldmxcsr	D(DT_D_HOSTMX)
+2:
 	pop	%r15
 	pop	%r14
 	pop	%r13

@@ -29,6 +29,9 @@
 #define DT_D_OUT	0x100	/* 16 GPRs after the instruction */
 #define DT_D_OUTFLAGS	0x180	/* rflags after the instruction */
 #define DT_D_BUF	0x400	/* the map image (REGMAP_MAP_SIZE bytes) */
+#define DT_D_XMASK	0x0a0	/* XSAVE components to XRSTOR before and XSAVE after (0: none) */
+#define DT_D_HOSTMX	0x0a8	/* the caller's MXCSR (4 bytes) and x87 control word */
+#define DT_D_XAREA	0x500	/* the XSAVE area (x87 .. Hi16_ZMM: up to 0xa80 bytes) */
 
 /* bytes of int3 before the epilogue; the instruction ends where they end */
 #define DT_JIT_SLOT	32

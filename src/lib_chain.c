@@ -1,0 +1,128 @@
+/*
+ * Faults that regmap does not emulate go where the kernel would have sent
+ * them without regmap: to the handler the program had before
+ * regmap_map_registers(), with that handler's SA_SIGINFO, SA_RESETHAND,
+ * SA_NODEFER and sa_mask, or to the default action.  Signals the CPU
+ * would raise for an emulated instruction (SIGFPE for a divide error,
+ * SIGSEGV for a #GP) are raised the same way.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib_internal.h"
+
+/*
+ * Queue sig with the given siginfo to this very thread.  The kernel lets a
+ * thread send itself any si_code (only other threads' si_code >= 0 are
+ * refused), so the program sees exactly what a CPU fault would give it.
+ * sig is blocked until our handler returns, so it is delivered right
+ * after sigreturn, on the interrupted context (uc_sigmask, which
+ * sigreturn restores, says whether it is blocked there).  Callers return
+ * right after this.
+ */
+static int lib_queue_self(int sig, siginfo_t *si)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, sig);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	if (syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, si) == 0)
+		return 0;
+	/* e.g. a seccomp policy: lose the details, keep the signal */
+	return syscall(SYS_tgkill, getpid(), gettid(), sig) == 0 ? 0 : -errno;
+}
+
+/*
+ * The default action, or a fault the program ignores (the kernel does not
+ * let a CPU fault be ignored or blocked: it resets the action to SIG_DFL
+ * and kills).  Put SIG_DFL back and have the signal delivered again after
+ * we return.  Our handler is gone from then on; the process is dying.
+ */
+static void lib_die_on_return(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	struct sigaction dfl;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	lib_sigaction(sig, &dfl, NULL);
+	sigdelset(&uc->uc_sigmask, sig);
+	/*
+	 * If even tgkill fails, returning still works for a real fault: the
+	 * instruction runs again and faults into the default action.
+	 */
+	lib_queue_self(sig, si);
+}
+
+void lib_chain(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	int i = lib_sig_index(sig);
+	struct sigaction old;
+	sigset_t mask;
+
+	lib_prev_get(i, &old);
+	/* sa_handler and sa_sigaction share storage: this catches both */
+	if (old.sa_handler == SIG_IGN) {
+		if (si->si_code > 0)
+			lib_die_on_return(sig, si, uc);
+		/* a sent SIGSEGV the program ignores: gone */
+		return;
+	}
+	if (old.sa_handler == SIG_DFL) {
+		lib_die_on_return(sig, si, uc);
+		return;
+	}
+
+	/* the mask the kernel would have set for that handler */
+	mask = uc->uc_sigmask;
+	sigorset(&mask, &mask, &old.sa_mask);
+	if (!(old.sa_flags & SA_NODEFER))
+		sigaddset(&mask, sig);
+	/* one-shot: later faults get the default action, map accesses still work */
+	if (old.sa_flags & SA_RESETHAND)
+		lib_prev_spend(i);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	if (old.sa_flags & SA_SIGINFO)
+		old.sa_sigaction(sig, si, uc);
+	else
+		old.sa_handler(sig);
+	/* sigreturn restores uc->uc_sigmask, including a handler's changes to it */
+}
+
+void lib_raise_sigfpe(ucontext_t *uc, int code)
+{
+	struct sigaction cur;
+	siginfo_t fi;
+
+	/* a CPU's SIGFPE cannot be ignored or blocked either */
+	if (lib_sigaction(SIGFPE, NULL, &cur) == 0 &&
+	    (cur.sa_handler == SIG_IGN || sigismember(&uc->uc_sigmask, SIGFPE))) {
+		memset(&cur, 0, sizeof(cur));
+		cur.sa_handler = SIG_DFL;
+		lib_sigaction(SIGFPE, &cur, NULL);
+		sigdelset(&uc->uc_sigmask, SIGFPE);
+	}
+	/* rip stays on the instruction, as after a real #DE, #XM or #MF */
+	memset(&fi, 0, sizeof(fi));
+	fi.si_signo = SIGFPE;
+	fi.si_code = code;
+	fi.si_addr = (void *)uc->uc_mcontext.gregs[REG_RIP];
+	lib_queue_self(SIGFPE, &fi);
+}
+
+void lib_raise_gp(ucontext_t *uc)
+{
+	siginfo_t gi;
+
+	/* what the kernel reports for a #GP: SI_KERNEL, no address */
+	memset(&gi, 0, sizeof(gi));
+	gi.si_signo = SIGSEGV;
+	gi.si_code = SI_KERNEL;
+	gi.si_addr = NULL;
+	lib_chain(SIGSEGV, &gi, uc);
+}

@@ -1,0 +1,207 @@
+/*
+ * The fault handler: turn the faulting thread's ucontext into a struct
+ * regmap_cpu, emulate the instruction at rip, and write the result back so
+ * that sigreturn resumes the thread after it.  Whatever is not a map
+ * access goes to lib_chain().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <asm/prctl.h>
+
+#include "lib_internal.h"
+
+#define LIB_RFLAGS_RF	0x10000ull
+
+/* gregs[] index of each map register (the ucontext order is not the map's). */
+static const uint8_t lib_greg[16] = {
+	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+};
+
+static void lib_uc_to_cpu(const ucontext_t *uc, struct regmap_cpu *cpu)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		cpu->gpr[i] = g[lib_greg[i]];
+	cpu->rip = g[REG_RIP];
+	/*
+	 * The kernel saves a fault's flags with RF set (so that the
+	 * instruction is not trapped twice by a breakpoint); the program
+	 * never sees RF (pushfq clears it in the image), so neither does a
+	 * read of the map.
+	 */
+	cpu->rflags = g[REG_EFL] & ~LIB_RFLAGS_RF;
+	cpu->fs_base = 0;
+	cpu->gs_base = 0;
+}
+
+static void lib_cpu_to_uc(const struct regmap_cpu *cpu, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		g[lib_greg[i]] = cpu->gpr[i];
+	g[REG_RIP] = cpu->rip;
+	/* sigreturn lets only the user-modifiable bits through */
+	g[REG_EFL] = cpu->rflags;
+}
+
+/*
+ * fs/gs bases are needed only with an fs:/gs: override (a legacy prefix,
+ * so it is among the bytes before the opcode); the signal handler runs
+ * with the interrupted thread's bases, so reading ours reads its.
+ */
+static void lib_seg_bases(const uint8_t *code, size_t len, struct regmap_cpu *cpu)
+{
+	unsigned long v;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		switch (code[i]) {
+		case 0x64:
+			if (lib_state.have_fsgsbase)
+				__asm__ __volatile__("rdfsbase %0" : "=r"(cpu->fs_base));
+			else if (syscall(SYS_arch_prctl, ARCH_GET_FS, &v) == 0)
+				cpu->fs_base = v;
+			continue;
+		case 0x65:
+			if (lib_state.have_fsgsbase)
+				__asm__ __volatile__("rdgsbase %0" : "=r"(cpu->gs_base));
+			else if (syscall(SYS_arch_prctl, ARCH_GET_GS, &v) == 0)
+				cpu->gs_base = v;
+			continue;
+		case 0x26: case 0x2e: case 0x36: case 0x3e:
+		case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+			continue;
+		}
+		break;
+	}
+}
+
+/*
+ * Could this be an access to the map?  Signals sent with kill(), tgkill()
+ * or sigqueue() (si_code <= 0) never are (regmap(7)), a page fault is one
+ * only in page 0, and a #GP (SI_KERNEL) does not say where it was.
+ */
+static bool lib_candidate(int sig, const siginfo_t *si)
+{
+	if (si->si_code <= 0)
+		return false;
+	if (sig == SIGBUS)
+		return si->si_code != BUS_MCEERR_AO;
+	switch (si->si_code) {
+	case SEGV_MAPERR:
+	case SEGV_ACCERR:
+	case SEGV_PKUERR:
+		return (uintptr_t)si->si_addr < LIB_PAGE_SIZE;
+	}
+	return true;
+}
+
+/*
+ * Vector and x87 instructions need the thread's vector state: the signal
+ * frame's fpstate, an XSAVE area that sigreturn loads back, so the
+ * emulator updates it in place.  The emulator's vector path may not be
+ * built in (weak references): then they are unsupported, as are frames
+ * without XSAVE layout.
+ */
+#pragma weak regmap_emu_xstate_sigframe
+
+static enum regmap_emu_status lib_execute_x(const struct regmap_emu_insn *insn,
+					    struct regmap_cpu *cpu, ucontext_t *uc)
+{
+	struct regmap_xstate xs;
+
+	if (!regmap_emu_xstate_sigframe || !uc->uc_mcontext.fpregs ||
+	    regmap_emu_xstate_sigframe(&xs, uc->uc_mcontext.fpregs) < 0)
+		return REGMAP_EMU_UNSUPPORTED;
+	return regmap_emu_execute_x(insn, cpu, &xs, &lib_mem_ops, NULL);
+}
+
+/* For the unsupported-instruction message: did the fault hit the map itself? */
+static bool lib_fault_in_map(const siginfo_t *si)
+{
+	return si->si_code == SI_KERNEL || (uintptr_t)si->si_addr < REGMAP_MAP_SIZE;
+}
+
+/* The heavy part, in its own frame so the first fault of a thread stays small. */
+static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	struct regmap_emu_insn insn;
+	struct regmap_cpu cpu;
+	uint8_t code[REGMAP_EMU_MAX_INSN];
+	uint64_t rip = uc->uc_mcontext.gregs[REG_RIP];
+	enum regmap_emu_status st;
+	size_t len;
+	int decoded;
+
+	len = lib_read_code(rip, code, sizeof(code));
+	if (!len) {
+		lib_chain(sig, si, uc);
+		return;
+	}
+	st = lib_decode_cached(&insn, rip, code, len);
+	/* an unsupported instruction still decodes far enough to be named */
+	decoded = st == REGMAP_EMU_OK || st == REGMAP_EMU_UNSUPPORTED;
+	if (st == REGMAP_EMU_OK) {
+		lib_uc_to_cpu(uc, &cpu);
+		lib_seg_bases(code, len, &cpu);
+		if (regmap_emu_insn_needs_xstate(&insn))
+			st = lib_execute_x(&insn, &cpu, uc);
+		else
+			st = regmap_emu_execute(&insn, &cpu, &lib_mem_ops, NULL);
+	}
+	switch (st) {
+	case REGMAP_EMU_OK:
+		lib_cpu_to_uc(&cpu, uc);
+		return;
+	case REGMAP_EMU_FAULT_DE:
+		lib_raise_sigfpe(uc, FPE_INTDIV);
+		return;
+	case REGMAP_EMU_FAULT_GP:
+		lib_raise_gp(uc);
+		return;
+	case REGMAP_EMU_FAULT_XM:
+	case REGMAP_EMU_FAULT_MF:
+		/* which exception it was is not reported: the kernel's "unknown" code */
+		lib_raise_sigfpe(uc, FPE_FLTUNK);
+		return;
+	case REGMAP_EMU_UNSUPPORTED:
+		if (lib_fault_in_map(si))
+			lib_report_unsupported(&insn, decoded, rip);
+		break;
+	default:
+		break;
+	}
+	lib_chain(sig, si, uc);
+}
+
+void lib_on_fault(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	int saved_errno = errno;
+	stack_t ss;
+
+	if (!lib_candidate(sig, si)) {
+		lib_chain(sig, si, uc);
+	} else if ((uc->uc_stack.ss_flags & SS_DISABLE) && lib_altstack_ensure(&ss) > 0) {
+		/*
+		 * First map access of a thread with no alternate stack: it has
+		 * one now (in uc_stack too, or sigreturn would put back the
+		 * old setting).  Return without emulating; the instruction
+		 * faults again and this time the handler runs on the new stack.
+		 */
+		uc->uc_stack = ss;
+	} else {
+		lib_emulate(sig, si, uc);
+	}
+	errno = saved_errno;
+}

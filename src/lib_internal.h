@@ -1,0 +1,81 @@
+/*
+ * libregmap internals: the in-process backend of the register map.
+ *
+ * A SIGSEGV (or SIGBUS) handler runs the emulator on the faulting thread's
+ * ucontext.  Everything reachable from the handler is async-signal-safe:
+ * system calls, atomics and the emulator; no malloc, no stdio, no locks
+ * that the interrupted code could hold.
+ */
+#ifndef REGMAP_LIB_INTERNAL_H
+#define REGMAP_LIB_INTERNAL_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <ucontext.h>
+
+#include "emu.h"
+
+/* x86-64's base page; the map lives in page 0. */
+#define LIB_PAGE_SIZE	4096ul
+
+/* Index of a handled signal in struct lib_state's arrays. */
+enum { LIB_SEGV, LIB_BUS, LIB_NSIG };
+
+static inline int lib_sig_index(int sig)
+{
+	return sig == SIGBUS ? LIB_BUS : LIB_SEGV;
+}
+
+struct lib_state {
+	atomic_int enabled;		/* our handlers are installed */
+	int have_fsgsbase;		/* rdfsbase/rdgsbase usable (AT_HWCAP2) */
+};
+
+extern struct lib_state lib_state;
+
+/*
+ * lib_sigaction.c: the program's own SIGSEGV/SIGBUS actions ("prev": the
+ * one it had before regmap_map_registers(), or set since through our
+ * sigaction()/signal()), which non-map faults go to.  lib_prev_get() is
+ * lock-free and async-signal-safe; after lib_prev_spend() (an SA_RESETHAND
+ * handler ran) it gives SIG_DFL until the next lib_prev_set().
+ */
+int lib_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+void lib_prev_get(int i, struct sigaction *sa);
+void lib_prev_set(int i, const struct sigaction *sa);
+void lib_prev_spend(int i);
+
+/* lib_handler.c: the SA_SIGINFO handler for SIGSEGV and SIGBUS */
+void lib_on_fault(int sig, siginfo_t *si, void *uc);
+
+/* lib_chain.c: what the kernel would have done without regmap */
+void lib_chain(int sig, siginfo_t *si, ucontext_t *uc);
+/* #DE (#XM, #MF) on the map: the thread gets SIGFPE (code) at the instruction */
+void lib_raise_sigfpe(ucontext_t *uc, int code);
+/* #GP on the map: SIGSEGV (SI_KERNEL, address 0) to the previous handler */
+void lib_raise_gp(ucontext_t *uc);
+
+/*
+ * lib_altstack.c: an alternate signal stack for the calling thread.
+ * Returns 1 if it installed one now (described in *installed if not
+ * NULL), 0 if the thread had one, or -errno.
+ */
+int lib_altstack_ensure(stack_t *installed);
+void lib_altstack_atfork_child(void);
+
+/* lib_mem.c: in-process memory access that never faults */
+size_t lib_read_code(uint64_t rip, uint8_t *buf, size_t len);
+extern const struct regmap_emu_mem lib_mem_ops;
+
+/* lib_cache.c: decode with a small lock-free cache keyed by rip and bytes */
+enum regmap_emu_status lib_decode_cached(struct regmap_emu_insn *insn, uint64_t rip,
+					 const uint8_t *code, size_t len);
+
+/* lib_report.c: the one-line message for an instruction regmap cannot emulate */
+void lib_report_unsupported(const struct regmap_emu_insn *insn, int decoded, uint64_t rip);
+/* write(2) a message to stderr, ignoring errors */
+void lib_write_err(const char *msg, size_t len);
+
+#endif /* REGMAP_LIB_INTERNAL_H */

@@ -1,0 +1,174 @@
+/*
+ * regmap_map_registers() and friends: install and remove libregmap's
+ * fault handlers, and stay out of the way under regmap-run.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "lib_internal.h"
+#include "regmap.h"
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE		(1 << 1)
+#endif
+
+struct lib_state lib_state;
+
+static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
+static const int lib_sigs[LIB_NSIG] = { [LIB_SEGV] = SIGSEGV, [LIB_BUS] = SIGBUS };
+
+static bool lib_is_ours(const struct sigaction *sa)
+{
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == lib_on_fault;
+}
+
+/* TracerPid from /proc/self/status, 0 if none, -1 if unknown. */
+static long lib_tracer_pid(void)
+{
+	static const char key[] = "\nTracerPid:";
+	char buf[4096], *p;
+	ssize_t n;
+	size_t len = 0;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	p = strstr(buf, key);
+	return p ? strtol(p + sizeof(key) - 1, NULL, 10) : -1;
+}
+
+/*
+ * regmap-run puts its pid in REGMAP_RUN_PID; it serves the map only while
+ * it is also our tracer (a program it started may have been detached, or
+ * may have inherited the variable through a --no-follow fork).
+ */
+static bool lib_under_regmap_run(void)
+{
+	const char *env = getenv("REGMAP_RUN_PID");
+	char *end;
+	long want;
+
+	if (!env || !*env)
+		return false;
+	errno = 0;
+	want = strtol(env, &end, 10);
+	if (errno || *end || want <= 0)
+		return false;
+	return lib_tracer_pid() == want;
+}
+
+/* the emulator's vector path, when it is built in (see lib_handler.c) */
+#pragma weak regmap_emu_xinit
+
+static void lib_setup_once(void)
+{
+	lib_state.have_fsgsbase = !!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE);
+	/* not fatal: without it vector instructions on the map are unsupported */
+	if (regmap_emu_xinit)
+		regmap_emu_xinit();
+	/* the forking thread keeps its alternate stack in the child */
+	pthread_atfork(NULL, NULL, lib_altstack_atfork_child);
+}
+
+int regmap_map_registers(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct sigaction sa, cur;
+	int i, ret = 0;
+
+	if (lib_under_regmap_run())
+		return 0;
+	pthread_once(&once, lib_setup_once);
+	/* not fatal: a thread without one gets one at its first map access */
+	lib_altstack_ensure(NULL);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = lib_on_fault;
+	/*
+	 * Nothing blocked, SIGSEGV included: a signal arriving while our
+	 * handler runs starts the program's handler on top of ours, with our
+	 * mask, and that handler may use the map too.  (Our handler never
+	 * faults itself: it reads memory with process_vm_readv.)
+	 */
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+
+	pthread_mutex_lock(&lib_lock);
+	for (i = 0; i < LIB_NSIG; i++) {
+		if (lib_sigaction(lib_sigs[i], NULL, &cur) < 0) {
+			ret = -errno;
+			break;
+		}
+		if (lib_is_ours(&cur))
+			continue;
+		/* saved before ours is installed: a fault right after finds it */
+		lib_prev_set(i, &cur);
+		if (lib_sigaction(lib_sigs[i], &sa, NULL) < 0) {
+			ret = -errno;
+			break;
+		}
+	}
+	if (!ret)
+		atomic_store(&lib_state.enabled, 1);
+	pthread_mutex_unlock(&lib_lock);
+	if (ret)
+		regmap_unmap_registers();
+	return ret;
+}
+
+int regmap_unmap_registers(void)
+{
+	struct sigaction cur, old;
+	int i, ret = 0;
+
+	pthread_mutex_lock(&lib_lock);
+	/* from here the program's sigaction() calls reach the kernel again */
+	atomic_store(&lib_state.enabled, 0);
+	for (i = 0; i < LIB_NSIG; i++) {
+		/* one installed behind our back (rt_sigaction) stays */
+		if (lib_sigaction(lib_sigs[i], NULL, &cur) < 0 || !lib_is_ours(&cur))
+			continue;
+		lib_prev_get(i, &old);
+		if (lib_sigaction(lib_sigs[i], &old, NULL) < 0)
+			ret = -errno;
+	}
+	pthread_mutex_unlock(&lib_lock);
+	return ret;
+}
+
+void map_registers(void)
+{
+	static const char msg[] = "regmap: map_registers: cannot install the SIGSEGV handler\n";
+
+	if (regmap_map_registers() < 0)
+		lib_write_err(msg, sizeof(msg) - 1);
+}
+
+int regmap_mode(void)
+{
+	struct sigaction cur;
+
+	if (lib_sigaction(SIGSEGV, NULL, &cur) == 0 && lib_is_ours(&cur))
+		return REGMAP_MODE_IN_PROCESS;
+	if (lib_under_regmap_run())
+		return REGMAP_MODE_SUPERVISED;
+	return REGMAP_MODE_OFF;
+}

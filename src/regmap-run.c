@@ -1,0 +1,287 @@
+/*
+ * regmap-run: run an x86-64 program with its registers mapped at address
+ * 0 (regmap-run(1), regmap(7)).
+ *
+ * This file is the command: options, messages, signals sent to
+ * regmap-run, and the exit status.  The tracing is in supervisor/.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "in_process.h"
+#include "run_check.h"
+#include "sup.h"
+
+extern char **environ;
+
+static int out_fd = STDERR_FILENO;	/* reports and trace: stderr or -o FILE */
+static volatile pid_t target_pid;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: regmap-run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+"Run PROGRAM with its registers mapped at address 0: an access to bytes\n"
+"0x0-0x8f reads or writes rax, rcx, ..., r15, rip, rflags (see regmap(7)).\n"
+"\n"
+"  -f, --follow        trace children made by fork and vfork (the default)\n"
+"      --no-follow     do not trace fork/vfork children (threads always are)\n"
+"  -t, --trace         print every emulated instruction and its map accesses\n"
+"  -q, --quiet         do not report real faults (the signals still arrive)\n"
+"  -o, --output=FILE   write reports and the trace to FILE, not stderr\n"
+"  -c, --cpu=N         run regmap-run and PROGRAM on CPU N\n"
+"      --no-pin        do not pin regmap-run and PROGRAM to one CPU\n"
+"      --in-process    no supervisor: run PROGRAM with libregmap preloaded\n"
+"                      (dynamically linked programs only; see regmap(3))\n"
+"  -s, --stats         at exit, print how many accesses were emulated\n"
+"  -h, --help          show this help and exit\n"
+"  -V, --version       show the version and exit\n"
+"\n"
+"Exit status: PROGRAM's own; if PROGRAM was killed by a signal, regmap-run\n"
+"kills itself with the same signal.  125: regmap-run failed (bad usage,\n"
+"ptrace not permitted), 126: PROGRAM cannot be executed (not executable,\n"
+"not an x86-64 program), 127: PROGRAM not found.\n");
+}
+
+/* One line, written in one write() so it does not mix with the program's. */
+static void say(const char *prefix, const char *text)
+{
+	char line[2048];
+	int n = snprintf(line, sizeof(line), "regmap-run: %s%s\n", prefix, text);
+
+	if (n >= (int)sizeof(line)) {
+		n = sizeof(line);
+		line[n - 1] = '\n';
+	}
+	if (n > 0 && write(out_fd, line, n) < 0)
+		return;	/* nowhere left to complain */
+}
+
+static void report(void *ctx, enum sup_msg kind, const char *text)
+{
+	(void)ctx;
+	switch (kind) {
+	case SUP_MSG_FRAME:
+		say("    ", text);
+		break;
+	case SUP_MSG_WARNING:
+		say("warning: ", text);
+		break;
+	default:
+		say("", text);
+		break;
+	}
+}
+
+static __attribute__((noreturn, format(printf, 2, 3)))
+void die(int code, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "regmap-run: %s\n", buf);
+	exit(code);
+}
+
+/*
+ * Ctrl-C, Ctrl-\ and a terminal hangup reach the whole foreground process
+ * group, so the program already has its copy: regmap-run ignores those
+ * and keeps serving it, as strace does.  The same signals sent to
+ * regmap-run alone by kill(1) are passed on to the program.
+ */
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (si->si_code <= 0 && target_pid > 0)
+		kill(target_pid, sig);
+}
+
+static void setup_signals(void)
+{
+	static const int forward[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(forward) / sizeof(forward[0]); i++)
+		sigaction(forward[i], &sa, NULL);
+	/*
+	 * A report written from the background must not stop regmap-run
+	 * while the program waits in a ptrace stop.  SIGTSTP keeps its
+	 * default: Ctrl-Z stops regmap-run together with the program, so the
+	 * shell's job control sees the job stop and fg continues both.
+	 */
+	signal(SIGTTOU, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Leave as the program left: its exit code, or death by its signal. */
+static __attribute__((noreturn)) void exit_like(int status)
+{
+	if (WIFEXITED(status))
+		exit(WEXITSTATUS(status));
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		struct rlimit none = { 0, 0 };
+		sigset_t set;
+
+		/* the program may have dumped core; regmap-run must not add one */
+		setrlimit(RLIMIT_CORE, &none);
+		fflush(NULL);
+		signal(sig, SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(sig);
+		/* a signal whose default is not to die cannot have killed it */
+		exit(128 + sig);
+	}
+	exit(RUN_EXIT_FAILURE);
+}
+
+/* --in-process: exec PROGRAM with libregmap preloaded; returns only to fail. */
+static __attribute__((noreturn)) void run_in_process(char *const argv[])
+{
+	char err[1024];
+	int ret = regmap_run_in_process(argv, NULL, err, sizeof(err));
+
+	die(ret == -ENOENT ? RUN_EXIT_NOT_FOUND :
+	    ret == -ELIBACC ? RUN_EXIT_FAILURE : RUN_EXIT_CANNOT_EXEC, "%s", err);
+}
+
+static int parse_cpu(const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > INT_MAX)
+		die(RUN_EXIT_FAILURE, "--cpu=%s: not a CPU number (see nproc)", arg);
+	return (int)v;
+}
+
+int main(int argc, char *argv[])
+{
+	enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS };
+	static const struct option longopts[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+		{ "trace", no_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
+		{ "in-process", no_argument, NULL, OPT_IN_PROCESS },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sup_config cfg = {
+		.follow_forks = true,
+		.cpu = SUP_CPU_AUTO,
+		.report = report,
+	};
+	struct sup_launch_error err;
+	struct sup_session s;
+	char path[4096], msg[1024];
+	bool stats = false, in_process = false;
+	int opt, ret;
+
+	/* '+': options end at PROGRAM, whose own options are its business */
+	while ((opt = getopt_long(argc, argv, "+fqtso:c:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			cfg.follow_forks = true;
+			break;
+		case OPT_NO_FOLLOW:
+			cfg.follow_forks = false;
+			break;
+		case 't':
+			cfg.trace = true;
+			break;
+		case 'q':
+			cfg.quiet = true;
+			break;
+		case 'o':
+			out_fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+			if (out_fd < 0)
+				die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
+				    strerror(errno));
+			break;
+		case 'c':
+			cfg.cpu = parse_cpu(optarg);
+			break;
+		case OPT_NO_PIN:
+			cfg.cpu = SUP_CPU_NONE;
+			break;
+		case OPT_IN_PROCESS:
+			in_process = true;
+			break;
+		case 's':
+			stats = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("regmap-run (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'regmap-run --help' for more information.\n");
+			return RUN_EXIT_FAILURE;
+		}
+	}
+	if (optind >= argc)
+		die(RUN_EXIT_FAILURE, "no program given: usage: regmap-run [OPTIONS] "
+		    "PROGRAM [ARGS...] (see regmap-run --help)");
+
+	ret = run_check_program(argv[optind], path, sizeof(path), msg, sizeof(msg));
+	if (ret)
+		die(ret, "%s", msg);
+	if (in_process)
+		run_in_process(argv + optind);
+
+	/* waitpid() needs our children to be reported, not reaped for us */
+	signal(SIGCHLD, SIG_DFL);
+	if (sup_launch(&s, &cfg, path, argv + optind, environ, &err) < 0) {
+		ret = run_explain_launch(argv[optind], &err, msg, sizeof(msg));
+		die(ret, "%s", msg);
+	}
+	target_pid = s.pid;
+	setup_signals();
+
+	ret = sup_run(&s);
+	if (ret < 0 && !s.pid_done)
+		die(RUN_EXIT_FAILURE, "lost track of %s: %s", argv[optind], strerror(-ret));
+	if (stats) {
+		snprintf(msg, sizeof(msg), "%llu map accesses emulated (%llu decode cache "
+			 "hits), %llu signals delivered, %llu real faults",
+			 (unsigned long long)s.stats.emulated,
+			 (unsigned long long)s.stats.cache_hits,
+			 (unsigned long long)s.stats.signals,
+			 (unsigned long long)s.stats.faults);
+		say("", msg);
+	}
+	sup_session_free(&s);
+	exit_like(s.status);
+}

@@ -1,0 +1,239 @@
+/*
+ * The per-fault path: a thread is in a SIGSEGV signal-delivery-stop.
+ *
+ * Cost per emulated access: PTRACE_GETSIGINFO, PTRACE_GETREGS, one
+ * process_vm_readv of the code bytes, PTRACE_SETREGS, and the
+ * PTRACE_CONT the event loop issues.  The bytes are read every time
+ * (never trusted from the cache alone) so code that changed at the same
+ * address is decoded afresh.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+
+#include "sup_internal.h"
+
+/* %cs of 64-bit user code; anything else is compat (32-bit) mode */
+#define USER_CS_64	0x33
+/*
+ * RF (resume flag) is set in the flags the kernel saved at the fault;
+ * it is not part of the program's flags (pushfq never shows it) and the
+ * CPU clears it once the instruction completes.
+ */
+#define EFLAGS_RF	0x10000ull
+
+void sup_regs_to_cpu(const struct user_regs_struct *ur, struct regmap_cpu *cpu)
+{
+	cpu->gpr[REGMAP_RAX] = ur->rax;
+	cpu->gpr[REGMAP_RCX] = ur->rcx;
+	cpu->gpr[REGMAP_RDX] = ur->rdx;
+	cpu->gpr[REGMAP_RBX] = ur->rbx;
+	cpu->gpr[REGMAP_RSP] = ur->rsp;
+	cpu->gpr[REGMAP_RBP] = ur->rbp;
+	cpu->gpr[REGMAP_RSI] = ur->rsi;
+	cpu->gpr[REGMAP_RDI] = ur->rdi;
+	cpu->gpr[REGMAP_R8] = ur->r8;
+	cpu->gpr[REGMAP_R9] = ur->r9;
+	cpu->gpr[REGMAP_R10] = ur->r10;
+	cpu->gpr[REGMAP_R11] = ur->r11;
+	cpu->gpr[REGMAP_R12] = ur->r12;
+	cpu->gpr[REGMAP_R13] = ur->r13;
+	cpu->gpr[REGMAP_R14] = ur->r14;
+	cpu->gpr[REGMAP_R15] = ur->r15;
+	cpu->rip = ur->rip;
+	cpu->rflags = ur->eflags & ~EFLAGS_RF;
+	cpu->fs_base = ur->fs_base;
+	cpu->gs_base = ur->gs_base;
+}
+
+void sup_regs_from_cpu(struct user_regs_struct *ur, const struct regmap_cpu *cpu)
+{
+	ur->rax = cpu->gpr[REGMAP_RAX];
+	ur->rcx = cpu->gpr[REGMAP_RCX];
+	ur->rdx = cpu->gpr[REGMAP_RDX];
+	ur->rbx = cpu->gpr[REGMAP_RBX];
+	ur->rsp = cpu->gpr[REGMAP_RSP];
+	ur->rbp = cpu->gpr[REGMAP_RBP];
+	ur->rsi = cpu->gpr[REGMAP_RSI];
+	ur->rdi = cpu->gpr[REGMAP_RDI];
+	ur->r8 = cpu->gpr[REGMAP_R8];
+	ur->r9 = cpu->gpr[REGMAP_R9];
+	ur->r10 = cpu->gpr[REGMAP_R10];
+	ur->r11 = cpu->gpr[REGMAP_R11];
+	ur->r12 = cpu->gpr[REGMAP_R12];
+	ur->r13 = cpu->gpr[REGMAP_R13];
+	ur->r14 = cpu->gpr[REGMAP_R14];
+	ur->r15 = cpu->gpr[REGMAP_R15];
+	ur->rip = cpu->rip;
+	/* the kernel keeps the bits user mode may not change */
+	ur->eflags = cpu->rflags;
+}
+
+/*
+ * Replace the siginfo of the stop so the program's handler sees what the
+ * CPU would have produced (the kernel keeps it if signo matches the
+ * signal we continue with).
+ */
+static void set_siginfo(pid_t tid, int signo, int code, uint64_t addr)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = signo;
+	si.si_code = code;
+	si.si_addr = (void *)addr;
+	ptrace(PTRACE_SETSIGINFO, tid, NULL, &si);
+}
+
+static int mem_fault_code(pid_t tid, uint64_t addr)
+{
+	struct sup_mapping m;
+
+	return sup_proc_find_mapping(tid, addr, &m) ? SEGV_MAPERR : SEGV_ACCERR;
+}
+
+/* Fill in the instruction for a report if the fast path skipped it. */
+static void describe_insn(struct sup_session *s, struct sup_fault_info *f,
+			  uint8_t *bytes, enum regmap_emu_status *st)
+{
+	struct user_regs_struct ur;
+	bool hit;
+
+	if (f->insn || ptrace(PTRACE_GETREGS, f->tid, NULL, &ur) < 0)
+		return;
+	f->rip = ur.rip;
+	f->nbytes = sup_read_code(f->tid, ur.rip, bytes, REGMAP_EMU_MAX_INSN);
+	if (f->nbytes)
+		f->insn = sup_cache_get(s->cache, ur.rip, bytes, f->nbytes, st, &hit);
+}
+
+/* Report (unless the program handles the signal itself) and pick the signal. */
+static int real_fault(struct sup_session *s, struct sup_fault_info *f, uint8_t *bytes)
+{
+	enum regmap_emu_status st;
+	bool always = f->status == REGMAP_EMU_PARTIAL ||
+		      f->status == REGMAP_EMU_UNSUPPORTED ||
+		      f->status == REGMAP_EMU_BAD_INSN ||
+		      f->status == REGMAP_EMU_BAD_XSTATE;
+
+	s->stats.faults++;
+	switch (f->status) {
+	case REGMAP_EMU_FAULT_DE:
+		f->signo = SIGFPE;
+		set_siginfo(f->tid, SIGFPE, FPE_INTDIV, f->rip);
+		break;
+	case REGMAP_EMU_FAULT_XM:
+	case REGMAP_EMU_FAULT_MF:
+		/* the emulator does not say which exception: the kernel's "unknown" */
+		f->signo = SIGFPE;
+		set_siginfo(f->tid, SIGFPE, FPE_FLTUNK, f->rip);
+		break;
+	case REGMAP_EMU_FAULT_GP:
+		set_siginfo(f->tid, SIGSEGV, SI_KERNEL, 0);
+		break;
+	case REGMAP_EMU_MEM_FAULT:
+		set_siginfo(f->tid, SIGSEGV, mem_fault_code(f->tid, f->fault_addr),
+			    f->fault_addr);
+		break;
+	default:
+		break;	/* the original SIGSEGV, as the CPU raised it */
+	}
+	/*
+	 * Faults that touch the map are always explained.  Other faults are
+	 * left to a program that catches the signal (a JIT, a garbage
+	 * collector, a crash handler): they are its business, not regmap's.
+	 */
+	if (s->cfg.quiet || (!always && sup_proc_sig_caught(f->tid, f->signo)))
+		return f->signo;
+	describe_insn(s, f, bytes, &st);
+	sup_report_fault(s, f);
+	return f->signo;
+}
+
+/*
+ * A page fault outside page 0 was not a map access: the CPU checks the
+ * map operand no later than any other memory operand, and any other
+ * failing access would fail for the emulator too.  Faults without an
+ * address (#GP: SI_KERNEL) still go to the emulator (misaligned
+ * movdqa on the map, ...).
+ */
+static bool surely_not_map(const siginfo_t *si)
+{
+	return si->si_code != SI_KERNEL && (uint64_t)si->si_addr >= 4096;
+}
+
+int sup_fault(struct sup_session *s, pid_t tid)
+{
+	struct user_regs_struct ur;
+	struct regmap_emu_mem mem = { sup_mem_read, sup_mem_write, &tid };
+	struct regmap_emu_result res;
+	struct regmap_cpu cpu;
+	struct sup_fault_info f;
+	const struct regmap_emu_insn *insn;
+	uint8_t bytes[REGMAP_EMU_MAX_INSN];
+	enum regmap_emu_status st;
+	siginfo_t si;
+	bool hit = false;
+
+	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0)
+		return -errno;
+	/* kill(), tgkill(), sigqueue(): a signal, not a fault */
+	if (si.si_code <= 0)
+		return SIGSEGV;
+
+	memset(&f, 0, sizeof(f));
+	f.tid = tid;
+	f.signo = SIGSEGV;
+	f.si = &si;
+	f.bytes = bytes;
+	if (surely_not_map(&si)) {
+		f.status = REGMAP_EMU_NOT_MAP;
+		return real_fault(s, &f, bytes);
+	}
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &ur) < 0)
+		return -errno;
+	f.rip = ur.rip;
+	if (ur.cs != USER_CS_64) {
+		f.status = REGMAP_EMU_UNSUPPORTED;
+		f.why = "32-bit (compatibility mode) code is not supported";
+		return real_fault(s, &f, bytes);
+	}
+
+	f.nbytes = sup_read_code(tid, ur.rip, bytes, sizeof(bytes));
+	insn = f.nbytes ? sup_cache_get(s->cache, ur.rip, bytes, f.nbytes, &st, &hit) : NULL;
+	f.insn = insn;
+	if (!insn) {
+		f.status = REGMAP_EMU_BAD_INSN;
+		if (!f.nbytes && ur.rip < REGMAP_MAP_SIZE)
+			f.why = "a jump into the register map: the map holds registers, "
+				"not code";
+		return real_fault(s, &f, bytes);
+	}
+
+	sup_regs_to_cpu(&ur, &cpu);
+	/* an unsupported instruction tells us whether it touches the map at all */
+	if (regmap_emu_insn_needs_xstate(insn))
+		st = sup_execute_x(s, tid, insn, &cpu, &mem, &res);
+	else
+		st = regmap_emu_execute(insn, &cpu, &mem, &res);
+	if (st != REGMAP_EMU_OK) {
+		/* the thread may have died under us while we read its stack */
+		if (st == REGMAP_EMU_MEM_FAULT && sup_proc_status_long(tid, "Pid") < 0)
+			return -ESRCH;
+		f.status = st;
+		f.fault_addr = res.fault_addr;
+		return real_fault(s, &f, bytes);
+	}
+
+	sup_regs_from_cpu(&ur, &cpu);
+	if (ptrace(PTRACE_SETREGS, tid, NULL, &ur) < 0)
+		return -errno;
+	s->stats.emulated++;
+	s->stats.cache_hits += hit;
+	if (s->cfg.trace)
+		sup_report_trace(s, tid, f.rip, insn, &res);
+	return 0;
+}

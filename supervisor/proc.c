@@ -1,0 +1,103 @@
+/*
+ * Small readers of /proc for the slow paths: fault reports, diagnosis of
+ * a failed attach, the permissions of a mapping.  Never on the hot path.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sup_internal.h"
+
+long sup_proc_status_long(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	long val = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			val = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/* The hexadecimal signal mask on the "key:" line of /proc/TID/status. */
+static int proc_status_mask(pid_t tid, const char *key, uint64_t *mask)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			*mask = strtoull(line + klen + 1, NULL, 16);
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+bool sup_proc_sig_caught(pid_t tid, int sig)
+{
+	uint64_t mask;
+
+	if (sig < 1 || sig > 64 || proc_status_mask(tid, "SigCgt", &mask))
+		return false;
+	return mask & (1ull << (sig - 1));
+}
+
+int sup_proc_find_mapping(pid_t pid, uint64_t addr, struct sup_mapping *m)
+{
+	char path[64], line[512];
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t start, end;
+		char perms[5];
+		int off = 0;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %*s %*s %*s%n",
+			   &start, &end, perms, &off) < 3 || off == 0)
+			continue;
+		if (addr < start || addr >= end)
+			continue;
+		m->start = start;
+		m->end = end;
+		memcpy(m->perms, perms, sizeof(m->perms));
+		m->path[0] = '\0';
+		{
+			char *p = line + off;
+
+			p += strspn(p, " \t");
+			p[strcspn(p, "\n")] = '\0';
+			snprintf(m->path, sizeof(m->path), "%s", p);
+		}
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}

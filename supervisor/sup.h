@@ -1,0 +1,104 @@
+/*
+ * regmap supervisor: runs a program under ptrace and serves its accesses
+ * to the register map with the emulator (DESIGN.md section 4).
+ *
+ * This is the interface src/regmap-run.c uses.  The supervisor never
+ * prints and never exits: every message goes through the report callback
+ * in struct sup_config, and every function returns 0 or a negative errno.
+ */
+#ifndef REGMAP_SUP_H
+#define REGMAP_SUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "emu.h"
+
+/* Name of the variable that tells libregmap it runs under regmap-run. */
+#define SUP_ENV_RUN_PID		"REGMAP_RUN_PID"
+
+/* struct sup_config.cpu: choose a CPU (the one regmap-run runs on) / don't pin. */
+#define SUP_CPU_AUTO		(-1)
+#define SUP_CPU_NONE		(-2)
+
+enum sup_msg {
+	SUP_MSG_FAULT,		/* first line of a real-fault report */
+	SUP_MSG_FRAME,		/* one backtrace line of that report */
+	SUP_MSG_TRACE,		/* one emulated access (--trace) */
+	SUP_MSG_WARNING,	/* something odd that does not stop the run */
+};
+
+struct sup_config {
+	bool follow_forks;	/* trace fork/vfork children (threads always) */
+	bool trace;		/* report every emulated instruction */
+	bool quiet;		/* no fault reports (signals are still delivered) */
+	int cpu;		/* CPU for tracer and target, or SUP_CPU_AUTO/NONE */
+	/* Receives every message; text has no "regmap-run:" prefix, no newline. */
+	void (*report)(void *ctx, enum sup_msg kind, const char *text);
+	void *report_ctx;
+};
+
+/* What went wrong in sup_launch(), for src/ to explain. */
+enum sup_stage {
+	SUP_STAGE_NONE = 0,
+	SUP_STAGE_SETUP,	/* pipe, fork, affinity, environment */
+	SUP_STAGE_SEIZE,	/* PTRACE_SEIZE of the new child failed */
+	SUP_STAGE_EXEC,		/* execve() of the program failed in the child */
+};
+
+struct sup_launch_error {
+	enum sup_stage stage;
+	int err;		/* positive errno */
+	pid_t tracer_pid;	/* SEIZE: the child's TracerPid if another tracer got it first */
+};
+
+struct sup_stats {
+	uint64_t emulated;	/* instructions emulated */
+	uint64_t cache_hits;	/* of which the decode cache already knew */
+	uint64_t signals;	/* signals delivered to tracees */
+	uint64_t faults;	/* real faults reported or delivered */
+};
+
+struct sup_cache;
+
+struct sup_session {
+	struct sup_config cfg;
+	pid_t pid;		/* the launched program (its first process) */
+	int pinned_cpu;		/* CPU the tracer is pinned to, or -1 */
+	bool exec_done;		/* the program's first execve() succeeded */
+	bool pid_done;		/* status below is valid */
+	int status;		/* wait status of pid */
+	struct sup_cache *cache;
+	void *xbuf;		/* XSAVE area for vector instructions, or NULL */
+	size_t xsize;
+	struct sup_stats stats;
+};
+
+/*
+ * Start path (a resolved file name) with argv and envp, traced, with
+ * REGMAP_RUN_PID added to its environment.  Returns when the program's
+ * execve() has succeeded (the program is then running) or failed.  On
+ * error, *err says at which stage and why, and no child is left behind.
+ */
+int sup_launch(struct sup_session *s, const struct sup_config *cfg,
+	       const char *path, char *const argv[], char *const envp[],
+	       struct sup_launch_error *err);
+
+/*
+ * Serve the program until every traced task has exited.  Then
+ * s->status holds the wait status of the program's first process.
+ */
+int sup_run(struct sup_session *s);
+
+/* Release what sup_launch() allocated. */
+void sup_session_free(struct sup_session *s);
+
+/*
+ * Choose and apply the CPU placement for cfg->cpu: pin the calling
+ * process (the tracer) to one CPU and return it, or return -1 if
+ * placement is off.  -EINVAL if cfg->cpu is not a CPU we may run on.
+ */
+int sup_cpu_place(const struct sup_config *cfg);
+
+#endif /* REGMAP_SUP_H */

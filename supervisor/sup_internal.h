@@ -1,0 +1,131 @@
+/*
+ * Internals shared by the supervisor's files: target memory access, the
+ * decode cache, register conversion, /proc helpers and reporting.
+ */
+#ifndef REGMAP_SUP_INTERNAL_H
+#define REGMAP_SUP_INTERNAL_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include "emu.h"
+#include "sup.h"
+
+/* ---- target memory (mem.c) ---- */
+
+/*
+ * Emulator memory callbacks; ctx points to the pid_t of the stopped
+ * thread.  Reads and writes go through process_vm_readv/writev; when
+ * those are not permitted (EPERM, ENOSYS) they fall back to
+ * PTRACE_PEEKDATA/POKEDATA.  An address the program itself could not
+ * access gives -EFAULT, which the emulator turns into a memory fault.
+ */
+int sup_mem_read(void *ctx, uint64_t addr, void *buf, size_t len);
+int sup_mem_write(void *ctx, uint64_t addr, const void *buf, size_t len);
+
+/*
+ * Read up to len instruction bytes at rip; stops at the first page that
+ * cannot be read.  Returns the number of bytes read (0 if none).
+ */
+size_t sup_read_code(pid_t tid, uint64_t rip, uint8_t *buf, size_t len);
+
+/* ---- decode cache (cache.c) ---- */
+
+struct sup_cache *sup_cache_new(void);
+void sup_cache_free(struct sup_cache *c);
+
+/*
+ * The decoded instruction for the n bytes at rip.  A hit needs the same
+ * rip and the same instruction bytes, so self-modifying code and new
+ * mappings are seen.  *status is the decode status: on
+ * REGMAP_EMU_UNSUPPORTED the insn returned is good for formatting only,
+ * on REGMAP_EMU_BAD_INSN the result is NULL.  *hit says whether the
+ * cache already had it.  The insn stays valid until the next call.
+ */
+const struct regmap_emu_insn *sup_cache_get(struct sup_cache *c, uint64_t rip,
+					    const uint8_t *bytes, size_t n,
+					    enum regmap_emu_status *status, bool *hit);
+
+/* ---- vector and x87 instructions (xstate.c) ---- */
+
+/* Set up the emulator's vector path and the XSAVE buffer (0 or -ENOMEM). */
+int sup_xstate_init(struct sup_session *s);
+void sup_xstate_free(struct sup_session *s);
+
+/*
+ * regmap_emu_execute() for an instruction that needs the thread's vector
+ * state: fetched with PTRACE_GETREGSET and written back on success.
+ */
+enum regmap_emu_status sup_execute_x(struct sup_session *s, pid_t tid,
+				     const struct regmap_emu_insn *insn,
+				     struct regmap_cpu *cpu,
+				     const struct regmap_emu_mem *mem,
+				     struct regmap_emu_result *res);
+
+/* ---- registers (fault.c) ---- */
+
+void sup_regs_to_cpu(const struct user_regs_struct *ur, struct regmap_cpu *cpu);
+void sup_regs_from_cpu(struct user_regs_struct *ur, const struct regmap_cpu *cpu);
+
+/* ---- the per-fault path (fault.c) ---- */
+
+/*
+ * Handle the SIGSEGV signal-delivery-stop of tid: emulate a map access or
+ * prepare the signal the program gets.  Returns the signal to continue
+ * with (0 after an emulated instruction), or a negative errno if the
+ * thread vanished.
+ */
+int sup_fault(struct sup_session *s, pid_t tid);
+
+/* ---- real-fault reports (report.c, backtrace.c) ---- */
+
+struct sup_fault_info {
+	pid_t tid;
+	int signo;			/* the signal the program gets */
+	const siginfo_t *si;		/* the original SIGSEGV */
+	uint64_t rip;
+	enum regmap_emu_status status;
+	const struct regmap_emu_insn *insn;	/* NULL if it did not decode */
+	const uint8_t *bytes;		/* code bytes read at rip */
+	size_t nbytes;
+	uint64_t fault_addr;		/* PARTIAL, MEM_FAULT */
+	const char *why;		/* overrides the explanation, or NULL */
+};
+
+void sup_report_fault(struct sup_session *s, const struct sup_fault_info *f);
+void sup_report_trace(struct sup_session *s, pid_t tid, uint64_t rip,
+		      const struct regmap_emu_insn *insn,
+		      const struct regmap_emu_result *res);
+void sup_msgf(const struct sup_session *s, enum sup_msg kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Emit a backtrace of the stopped thread tid (SUP_MSG_FRAME lines).
+ * Returns the number of frames.
+ */
+int sup_backtrace(struct sup_session *s, pid_t tid);
+
+/* "name+0x16" for ip in tid's address space, or "" if unknown. */
+void sup_symbolize(pid_t tid, uint64_t ip, char *buf, size_t size);
+
+/* ---- /proc (proc.c) ---- */
+
+/* The numeric value of a "Key:\tvalue" line of /proc/PID/status, or -errno. */
+long sup_proc_status_long(pid_t pid, const char *key);
+
+/* Does thread tid have a handler for sig (SigCgt)?  false if unknown. */
+bool sup_proc_sig_caught(pid_t tid, int sig);
+
+struct sup_mapping {
+	uint64_t start, end;
+	char perms[5];		/* "r-xp" */
+	char path[256];		/* "" for anonymous mappings */
+};
+
+/* The mapping of pid that contains addr: 0, -ENOENT, or -errno. */
+int sup_proc_find_mapping(pid_t pid, uint64_t addr, struct sup_mapping *m);
+
+#endif /* REGMAP_SUP_INTERNAL_H */
