@@ -31,6 +31,7 @@ static inline int lib_sig_index(int sig)
 struct lib_state {
 	atomic_int enabled;		/* our handlers are installed */
 	int have_fsgsbase;		/* rdfsbase/rdgsbase usable (AT_HWCAP2) */
+	int code_readable;		/* no protection keys: every code page is readable */
 };
 
 extern struct lib_state lib_state;

@@ -78,9 +78,22 @@ static bool lib_under_regmap_run(void)
 /* the emulator's vector path, when it is built in (see lib_handler.c) */
 #pragma weak regmap_emu_xinit
 
+/*
+ * Protection keys enabled by the OS (CPUID.7.0:ECX.OSPKE): only then can
+ * a page be executable and not readable (mprotect(PROT_EXEC) uses a key).
+ */
+static int lib_have_ospke(void)
+{
+	unsigned a = 7, b, c = 0, d;
+
+	__asm__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return !!(c & (1u << 4));
+}
+
 static void lib_setup_once(void)
 {
 	lib_state.have_fsgsbase = !!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE);
+	lib_state.code_readable = !lib_have_ospke();
 	/* not fatal: without it vector instructions on the map are unsupported */
 	if (regmap_emu_xinit)
 		regmap_emu_xinit();

@@ -56,6 +56,16 @@ size_t lib_read_code(uint64_t rip, uint8_t *buf, size_t len)
 	};
 	ssize_t n;
 
+	/*
+	 * The fast way, two system calls fewer per access: the CPU fetched
+	 * the instruction from rip's page, so that page is mapped, and it
+	 * is readable unless protection keys can make it execute-only.
+	 * rip in page 0 is a jump to the map, not a fetched instruction.
+	 */
+	if (lib_state.code_readable && first >= len && rip >= LIB_PAGE_SIZE) {
+		memcpy(buf, (const void *)(uintptr_t)rip, len);
+		return len;
+	}
 	n = process_vm_readv(getpid(), &local, 1, remote, first < len ? 2 : 1, 0);
 	if (n > 0)
 		return n;
