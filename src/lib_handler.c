@@ -126,12 +126,6 @@ static enum regmap_emu_status lib_execute_x(const struct regmap_emu_insn *insn,
 	return regmap_emu_execute_x(insn, cpu, &xs, &lib_mem_ops, NULL);
 }
 
-/* For the unsupported-instruction message: did the fault hit the map itself? */
-static bool lib_fault_in_map(const siginfo_t *si)
-{
-	return si->si_code == SI_KERNEL || (uintptr_t)si->si_addr < REGMAP_MAP_SIZE;
-}
-
 /* The heavy part, in its own frame so the first fault of a thread stays small. */
 static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, ucontext_t *uc)
 {
@@ -151,7 +145,8 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	st = lib_decode_cached(&insn, rip, code, len);
 	/* an unsupported instruction still decodes far enough to be named */
 	decoded = st == REGMAP_EMU_OK || st == REGMAP_EMU_UNSUPPORTED;
-	if (st == REGMAP_EMU_OK) {
+	/* execute an unsupported one too: it says whether it touches the map */
+	if (decoded) {
 		lib_uc_to_cpu(uc, &cpu);
 		lib_seg_bases(code, len, &cpu);
 		if (regmap_emu_insn_needs_xstate(&insn))
@@ -175,8 +170,7 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 		lib_raise_sigfpe(uc, FPE_FLTUNK);
 		return;
 	case REGMAP_EMU_UNSUPPORTED:
-		if (lib_fault_in_map(si))
-			lib_report_unsupported(&insn, decoded, rip);
+		lib_report_unsupported(&insn, decoded, rip);
 		break;
 	default:
 		break;

@@ -51,7 +51,7 @@ run_target 139 t_segv outside
 run_target 139 t_segv partial
 run_target 139 t_segv stack
 run_target 139 t_unsupported
-expect_in err "regmap: cannot emulate \`fild" "unsupported instruction named"
+expect_in err "regmap: cannot emulate \`fxsave" "unsupported instruction named"
 expect_in err "(unsupported instruction on the register map)" "unsupported instruction explained"
 run_target 0 t_handler
 run_target 0 t_divzero handler
