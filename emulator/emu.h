@@ -157,11 +157,12 @@ enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *insn,
  * is saved back with XSAVE and the written map bytes committed last as
  * for every other instruction.
  *
- * Executable memory: regmap_emu_xinit() maps one pool of 64 slots (RWX,
- * or a memfd mapped twice where W^X forbids that) once; executing a
- * vector instruction claims a free slot with one atomic operation and
- * frees it afterwards, so it does not allocate, takes no lock and is
- * safe in a signal handler and in several threads (a handler nested in
+ * Executable memory: regmap_emu_xinit() maps one pool of 64 slots once
+ * (RWX; where W^X forbids that, a page per slot that is flipped with
+ * mprotect around writing it).  Executing a vector instruction claims a
+ * free slot with one atomic operation and frees it afterwards, so it does
+ * not allocate, takes no lock, and is safe in a signal handler, in several
+ * threads and across fork() (the pool is private memory; a handler nested in
  * another can take another slot; with all 64 in use the instruction is
  * reported REGMAP_EMU_UNSUPPORTED).  Without regmap_emu_xinit() (or if it
  * failed) every vector instruction decodes as REGMAP_EMU_UNSUPPORTED,
@@ -180,7 +181,10 @@ enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *insn,
  *
  * Exceptions: alignment-checked forms (legacy SSE 16-byte operands other
  * than MOVUPS/MOVUPD/MOVDQU/LDDQU/PCMPxSTRx, and (V)MOVAPS/APD/DQA*,
- * MOVNT*) misaligned give REGMAP_EMU_FAULT_GP.  The instruction runs with
+ * MOVNT*) misaligned give REGMAP_EMU_FAULT_GP, except masked AVX-512
+ * accesses whose mask selects no element (the CPU suppresses the fault
+ * then).  A masked operand partly outside the map is REGMAP_EMU_PARTIAL
+ * even if the elements it selects are inside.  The instruction runs with
  * every MXCSR exception masked; if it raised one the target has
  * unmasked, the result is REGMAP_EMU_FAULT_XM and nothing changes (the
  * target's MXCSR flags are not set: deliver SIGFPE).  An x87 or MMX

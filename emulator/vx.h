@@ -45,12 +45,17 @@ enum {
 #define EMU_XS_HDR	512	/* XSTATE_BV, XCOMP_BV, reserved */
 #define EMU_XS_MIN	576	/* legacy region + header */
 
-/* The stub slot pool: one code page of 64-byte slots, then the data buffers. */
+/*
+ * The stub slot pool: the code slots, then the data buffers.  RWX: one
+ * page of 64-byte code slots.  W^X: one page per slot, flipped RW to
+ * write it and RX to run it (mprotect is async-signal-safe, and a page
+ * per slot keeps threads off each other's code).
+ */
 #define EMU_VX_SLOTS	64
-#define EMU_VX_CODE	64	/* code bytes per slot */
+#define EMU_VX_CODE	64	/* code bytes per slot (RWX) */
 #define EMU_VX_DATA	256	/* data bytes per slot: 63 + the largest operand (0x90) */
 #define EMU_VX_PAGE	4096
-#define EMU_VX_POOL	(EMU_VX_PAGE + EMU_VX_SLOTS * EMU_VX_DATA)
+#define EMU_VX_DATASZ	(EMU_VX_SLOTS * EMU_VX_DATA)
 
 struct emu_vx_cpu {
 	bool ready;		/* regmap_emu_xinit() succeeded */
@@ -59,8 +64,10 @@ struct emu_vx_cpu {
 	uint32_t mxcsr_mask;	/* MXCSR bits LDMXCSR/XRSTOR accept */
 	uint32_t comp_off[8];	/* offset of component i in the standard layout */
 	uint32_t comp_end[8];	/* end of component i */
-	uint8_t *code_x;	/* the pool as executed (code page, then data) */
-	uint8_t *code_w;	/* the code page as written (== code_x unless W^X) */
+	uint8_t *pool;		/* code slots, then data buffers at pool + data_off */
+	uint32_t stride;	/* bytes between code slots */
+	uint32_t data_off;
+	bool wx;		/* W^X: mprotect a slot's page around writing it */
 };
 
 extern struct emu_vx_cpu emu_vx_cpu;
@@ -83,6 +90,9 @@ struct emu_vx_frame {
 
 #define EMU_VX_RUN_MXCSR	1	/* load mxcsr_run, store mxcsr_out, check xm_mask */
 #define EMU_VX_RUN_VZU		2	/* vzeroupper before returning (AVX state used) */
+
+/* regmap_emu_xinit(), optionally with the W^X pool even where RWX works (tests). */
+int emu_vx_xinit(bool force_wx);
 
 /* XRSTOR f->area, load GPRs and flags, call code, store them, XSAVE (vx_stub.S). */
 void emu_vx_run(struct emu_vx_frame *f, const void *code);

@@ -4,6 +4,8 @@
  * copy of the map bytes in a stub slot, run it on the target's state
  * (vx_stub.S), and take the results back (see emu.h and vx.h).
  */
+#include <sys/mman.h>
+
 #include "emu_handlers.h"
 #include "vx.h"
 
@@ -131,6 +133,20 @@ static enum regmap_emu_status emu_vx_store(struct emu_ctx *ctx, const uint8_t *o
 	return st;
 }
 
+/* The instruction with its disp32 aimed at data, then ret, in the slot at code. */
+static bool emu_vx_write_code(const struct emu_vx *vx, uint64_t code, uint64_t data)
+{
+	uint8_t *w = (uint8_t *)(uintptr_t)code;
+	int32_t disp = (int32_t)(data - (code + vx->len));
+
+	if (emu_vx_cpu.wx && mprotect(w, EMU_VX_PAGE, PROT_READ | PROT_WRITE))
+		return false;
+	memcpy(w, vx->code, vx->len);
+	memcpy(w + vx->disp_at, &disp, 4);
+	w[vx->len] = 0xc3;	/* ret */
+	return !emu_vx_cpu.wx || !mprotect(w, EMU_VX_PAGE, PROT_READ | PROT_EXEC);
+}
+
 EMU_HANDLER(emu_h_vx)
 {
 	const struct emu_insn *insn = ctx->insn;
@@ -185,16 +201,12 @@ EMU_HANDLER(emu_h_vx)
 	slot = emu_vx_claim();
 	if (slot < 0)
 		return REGMAP_EMU_UNSUPPORTED;
-	code = (uint64_t)(uintptr_t)emu_vx_cpu.code_x + (unsigned)slot * EMU_VX_CODE;
-	data = (uint64_t)(uintptr_t)emu_vx_cpu.code_x + EMU_VX_PAGE +
+	code = (uint64_t)(uintptr_t)emu_vx_cpu.pool + (unsigned)slot * emu_vx_cpu.stride;
+	data = (uint64_t)(uintptr_t)emu_vx_cpu.pool + emu_vx_cpu.data_off +
 	       (unsigned)slot * EMU_VX_DATA + (ea & 63);
-	{
-		uint8_t *w = emu_vx_cpu.code_w + (unsigned)slot * EMU_VX_CODE;
-		int32_t disp = (int32_t)(data - (code + vx->len));
-
-		memcpy(w, vx->code, vx->len);
-		memcpy(w + vx->disp_at, &disp, 4);
-		w[vx->len] = 0xc3;	/* ret */
+	if (!emu_vx_write_code(vx, code, data)) {
+		emu_vx_release(slot);
+		return REGMAP_EMU_UNSUPPORTED;
 	}
 	memcpy((void *)(uintptr_t)data, old, size);
 	emu_vx_run(&f, (const void *)(uintptr_t)code);

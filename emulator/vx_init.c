@@ -4,12 +4,10 @@
  * the pool of executable stub slots; plus the helpers that describe a
  * ptrace or signal-frame XSAVE area.
  */
-#define _GNU_SOURCE	/* memfd_create */
 #include <cpuid.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "vx.h"
 
@@ -68,43 +66,44 @@ static uint32_t emu_vx_mxcsr_mask(void)
 	return m ? m : 0xffbf;
 }
 
-/*
- * The pool: the code page, then the data buffers, contiguous so that the
- * rip-relative disp32 reaches them.  RWX if allowed; else the code page
- * is a memfd mapped twice, RX in the pool and RW elsewhere.
- */
-static int emu_vx_pool(void)
+/* The pool (see vx.h): RWX if the system allows it, else a page per slot. */
+static int emu_vx_pool(bool force_wx)
 {
-	uint8_t *p, *w;
-	int fd;
+	uint8_t *p = MAP_FAILED;
 
-	p = mmap(NULL, EMU_VX_POOL, PROT_READ | PROT_WRITE | PROT_EXEC,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!force_wx)
+		p = mmap(NULL, EMU_VX_PAGE + EMU_VX_DATASZ, PROT_READ | PROT_WRITE | PROT_EXEC,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p != MAP_FAILED) {
-		emu_vx_cpu.code_x = emu_vx_cpu.code_w = p;
-		return 0;
-	}
-	p = mmap(NULL, EMU_VX_POOL, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	fd = memfd_create("regmap-vx", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, EMU_VX_PAGE) ||
-	    mmap(p, EMU_VX_PAGE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
-	    (w = mmap(NULL, EMU_VX_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
-		int err = -errno;
+		emu_vx_cpu.stride = EMU_VX_CODE;
+		emu_vx_cpu.data_off = EMU_VX_PAGE;
+	} else {
+		size_t code = (size_t)EMU_VX_SLOTS * EMU_VX_PAGE;
 
-		if (fd >= 0)
-			close(fd);
-		munmap(p, EMU_VX_POOL);
-		return err;
+		p = mmap(NULL, code + EMU_VX_DATASZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		if (mprotect(p, code, PROT_READ | PROT_EXEC)) {
+			int err = -errno;
+
+			munmap(p, code + EMU_VX_DATASZ);
+			return err;
+		}
+		emu_vx_cpu.stride = EMU_VX_PAGE;
+		emu_vx_cpu.data_off = (uint32_t)code;
+		emu_vx_cpu.wx = true;
 	}
-	close(fd);
-	emu_vx_cpu.code_x = p;
-	emu_vx_cpu.code_w = w;
+	emu_vx_cpu.pool = p;
 	return 0;
 }
 
 int regmap_emu_xinit(void)
+{
+	return emu_vx_xinit(false);
+}
+
+int emu_vx_xinit(bool force_wx)
 {
 	unsigned a, b, c, d;
 	int err;
@@ -124,7 +123,7 @@ int regmap_emu_xinit(void)
 			emu_vx_cpu.comp_off[i] = b;
 			emu_vx_cpu.comp_end[i] = a + b;
 		}
-	err = emu_vx_pool();
+	err = emu_vx_pool(force_wx);
 	if (err)
 		return err;
 	__atomic_store_n(&emu_vx_cpu.ready, true, __ATOMIC_RELEASE);

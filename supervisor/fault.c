@@ -219,6 +219,13 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		st = sup_execute_x(s, tid, insn, &cpu, &mem, &res);
 	else
 		st = regmap_emu_execute(insn, &cpu, &mem, &res);
+	/*
+	 * #GP without a page fault at an instruction we do not emulate: a
+	 * privileged instruction or a non-canonical address, not the map
+	 * (an access to page 0 page-faults).
+	 */
+	if (st == REGMAP_EMU_UNSUPPORTED && si.si_code == SI_KERNEL)
+		st = REGMAP_EMU_NOT_MAP;
 	if (st != REGMAP_EMU_OK) {
 		/* the thread may have died under us while we read its stack */
 		if (st == REGMAP_EMU_MEM_FAULT && sup_proc_status_long(tid, "Pid") < 0)

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <cpuid.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,53 @@ START_TEST(statuses_and_api)
 }
 END_TEST
 
+/* Threads running vector instructions at once each get their own stub slot. */
+static void *thread_body(void *arg)
+{
+	static const uint8_t paddq[] = { 0x66, 0x0f, 0xd4, 0x1c, 0x25, 0x10, 0, 0, 0 };
+	uintptr_t id = (uintptr_t)arg, bad = 0;
+	uint8_t *a = aligned_alloc(64, (area_size + 63) & ~(size_t)63);
+	struct regmap_xstate x;
+	struct regmap_emu_insn insn;
+
+	if (!a || regmap_emu_decode(&insn, paddq, sizeof(paddq)) != REGMAP_EMU_OK)
+		return (void *)1;
+	memcpy(a, area, area_size);
+	x.area = a;
+	x.size = area_size;
+	x.xcr0 = xcr0;
+	for (uint64_t i = 0; i < 20000; i++) {
+		struct regmap_cpu c = init;
+		uint64_t before[2], after[2];
+
+		c.gpr[REGMAP_RDX] = i * 0x1000 + id;
+		c.gpr[REGMAP_RBX] = ~i;
+		memcpy(before, a + XMM_OFF + 48, 16);
+		if (regmap_emu_execute_x(&insn, &c, &x, &vec_mem_ops, NULL) != REGMAP_EMU_OK)
+			bad++;
+		memcpy(after, a + XMM_OFF + 48, 16);
+		bad += after[0] != before[0] + c.gpr[REGMAP_RDX] ||
+		       after[1] != before[1] + c.gpr[REGMAP_RBX];
+	}
+	free(a);
+	return (void *)bad;
+}
+
+START_TEST(threads_share_the_pool)
+{
+	pthread_t t[4];
+
+	for (uintptr_t i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, thread_body, (void *)i), 0);
+	for (int i = 0; i < 4; i++) {
+		void *bad;
+
+		ck_assert_int_eq(pthread_join(t[i], &bad), 0);
+		ck_assert_ptr_null(bad);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("emu_vec");
@@ -332,6 +380,7 @@ int main(void)
 	tcase_add_test(tc, avx512_masked_store_and_broadcast);
 	tcase_add_test(tc, simd_exceptions);
 	tcase_add_test(tc, statuses_and_api);
+	tcase_add_test(tc, threads_share_the_pool);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

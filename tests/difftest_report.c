@@ -21,6 +21,10 @@ static const char *const dt_status_names[] = {
 	[REGMAP_EMU_FAULT_DE] = "FAULT_DE",
 	[REGMAP_EMU_FAULT_GP] = "FAULT_GP",
 	[REGMAP_EMU_MEM_FAULT] = "MEM_FAULT",
+	[REGMAP_EMU_NEED_XSTATE] = "NEED_XSTATE",
+	[REGMAP_EMU_FAULT_XM] = "FAULT_XM",
+	[REGMAP_EMU_FAULT_MF] = "FAULT_MF",
+	[REGMAP_EMU_BAD_XSTATE] = "BAD_XSTATE",
 };
 
 const char *dt_status_name(enum regmap_emu_status st)

@@ -8,6 +8,7 @@
  * it returns REGMAP_EMU_OK.
  *
  * usage: fuzz_vec [iterations [seed]]   (default 200000, seed 1)
+ * fuzz_vec_wx: the same with the emulator's W^X stub pool.
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -16,6 +17,10 @@
 #include <string.h>
 
 #include "emu.h"
+
+#ifdef FUZZ_VEC_WX
+int emu_vx_xinit(bool force_wx);	/* vx.h */
+#endif
 
 static uint64_t rs;
 
@@ -81,7 +86,11 @@ int main(int argc, char **argv)
 	int err;
 
 	rs = argc > 2 ? strtoull(argv[2], NULL, 0) * 0x9e3779b97f4a7c15ull | 1 : 1;
+#ifdef FUZZ_VEC_WX
+	err = emu_vx_xinit(true);	/* the W^X pool, a page per slot */
+#else
 	err = regmap_emu_xinit();
+#endif
 	if (err == -ENOTSUP) {
 		printf("fuzz_vec: SKIP: the CPU has no XSAVE\n");
 		return 77;
