@@ -169,7 +169,7 @@ size_t regmap_emu_format(const struct regmap_emu_insn *pub, uint64_t rip,
 
 	if (!size)
 		return 0;
-	/* map addresses read best unpadded: [0x8], not [0x0000000000000008] */
+	/* map addresses read best unpadded and in lower case: [0x8c], not [0x000000000000008C] */
 	if (!insn->len ||
 	    ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
 	    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, insn->bytes, insn->len, &zi, zo)) ||
@@ -178,6 +178,10 @@ size_t regmap_emu_format(const struct regmap_emu_insn *pub, uint64_t rip,
 						  ZYDIS_PADDING_DISABLED)) ||
 	    ZYAN_FAILED(ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_DISP_PADDING,
 						  ZYDIS_PADDING_DISABLED)) ||
+	    ZYAN_FAILED(ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_IMM_PADDING,
+						  ZYDIS_PADDING_DISABLED)) ||
+	    ZYAN_FAILED(ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_HEX_UPPERCASE,
+						  ZYAN_FALSE)) ||
 	    ZYAN_FAILED(ZydisFormatterFormatInstruction(&fmt, &zi, zo, zi.operand_count_visible,
 							buf, size, rip, NULL))) {
 		snprintf(buf, size, "(bad)");
