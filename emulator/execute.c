@@ -6,7 +6,7 @@
 #include "emu_handlers.h"
 
 /* Copy the map bytes the instruction wrote over the registers. */
-static void emu_commit(struct emu_ctx *ctx)
+static inline __attribute__((always_inline)) void emu_commit(struct emu_ctx *ctx)
 {
 	uint8_t *regs = (uint8_t *)&ctx->out;
 	uint64_t flags = ctx->out.rflags;
