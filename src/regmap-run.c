@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,32 +28,49 @@
 extern char **environ;
 
 static int out_fd = STDERR_FILENO;	/* reports and trace: stderr or -o FILE */
+static FILE *trace_file;		/* --trace=FILE, or NULL */
+static bool trace_json;
 static volatile pid_t target_pid;
+static volatile sig_atomic_t detach_now;	/* -p: a signal asked us to let go */
+
+#define MAX_PIDS	64
+#define MAX_BT_SITES	64
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: regmap-run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+"       regmap-run [OPTIONS] -p PID [-p PID...]\n"
 "Run PROGRAM with its registers mapped at address 0: an access to bytes\n"
 "0x0-0x8f reads or writes rax, rcx, ..., r15, rip, rflags (see regmap(7)).\n"
 "\n"
+"  -p, --attach=PID    serve the running process PID and all its threads;\n"
+"                      Ctrl-C, SIGTERM or SIGHUP detach (then its map\n"
+"                      accesses fault for real)\n"
 "  -f, --follow        trace children made by fork and vfork (the default)\n"
 "      --no-follow     do not trace fork/vfork children (threads always are)\n"
-"  -t, --trace         print every emulated instruction and its map accesses\n"
+"  -t, --trace[=FILE]  print every map access: thread, R/W, size, offset,\n"
+"                      register, value, instruction, rip <symbol+offset>\n"
+"      --trace-format=text|json  json: one JSON object per line\n"
+"      --backtrace-on-access=SITE  a backtrace at each access from SITE:\n"
+"                      all, a function, function+offset or an address\n"
 "  -q, --quiet         do not report real faults (the signals still arrive)\n"
 "  -o, --output=FILE   write reports and the trace to FILE, not stderr\n"
 "  -c, --cpu=N         run regmap-run and PROGRAM on CPU N\n"
 "      --no-pin        do not pin regmap-run and PROGRAM to one CPU\n"
 "      --in-process    no supervisor: run PROGRAM with libregmap preloaded\n"
 "                      (dynamically linked programs only; see regmap(3))\n"
-"  -s, --stats         at exit, print how many accesses were emulated\n"
+"  -s, --stats         at exit, accesses per register, site and thread,\n"
+"                      real faults, and the cost per access\n"
 "  -h, --help          show this help and exit\n"
 "  -V, --version       show the version and exit\n"
 "\n"
 "Exit status: PROGRAM's own; if PROGRAM was killed by a signal, regmap-run\n"
 "kills itself with the same signal.  125: regmap-run failed (bad usage,\n"
 "ptrace not permitted), 126: PROGRAM cannot be executed (not executable,\n"
-"not an x86-64 program), 127: PROGRAM not found.\n");
+"not an x86-64 program), 127: PROGRAM not found.  With -p: 0 after a\n"
+"detach or when every attached process has exited, 125 if none could be\n"
+"attached to.\n");
 }
 
 /* One line, written in one write() so it does not mix with the program's. */
@@ -72,6 +90,19 @@ static void say(const char *prefix, const char *text)
 static void report(void *ctx, enum sup_msg kind, const char *text)
 {
 	(void)ctx;
+	if (kind == SUP_MSG_TRACE && (trace_file || trace_json)) {
+		/* a file of trace lines or JSON objects: no prefix */
+		if (trace_file) {
+			fprintf(trace_file, "%s\n", text);
+		} else {
+			char line[2048];
+			int n = snprintf(line, sizeof(line), "%s\n", text);
+
+			if (n > 0 && n < (int)sizeof(line) && write(out_fd, line, n) < 0)
+				return;
+		}
+		return;
+	}
 	switch (kind) {
 	case SUP_MSG_FRAME:
 		say("    ", text);
@@ -109,6 +140,43 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	if (si->si_code <= 0 && target_pid > 0)
 		kill(target_pid, sig);
+}
+
+/*
+ * -p: SIGINT, SIGTERM, SIGHUP ask for a detach.  The handler has no
+ * SA_RESTART so the event loop's waitpid() returns and sees the flag;
+ * if the signal came just before waitpid() was entered, the interval
+ * timer interrupts it again shortly after.
+ */
+static void on_detach_signal(int sig)
+{
+	struct itimerval kick = { { 0, 20000 }, { 0, 20000 } };
+
+	(void)sig;
+	detach_now = 1;
+	setitimer(ITIMER_REAL, &kick, NULL);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void setup_detach_signals(void)
+{
+	static const int detach[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_detach_signal;
+	for (size_t i = 0; i < sizeof(detach) / sizeof(detach[0]); i++)
+		sigaction(detach[i], &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGTTOU, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static void setup_signals(void)
@@ -167,6 +235,93 @@ static __attribute__((noreturn)) void run_in_process(char *const argv[])
 	    ret == -ELIBACC ? RUN_EXIT_FAILURE : RUN_EXIT_CANNOT_EXEC, "%s", err);
 }
 
+static pid_t parse_pid(const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > INT_MAX)
+		die(RUN_EXIT_FAILURE, "-p %s: not a process id", arg);
+	return (pid_t)v;
+}
+
+static void print_stats(struct sup_session *s)
+{
+	sup_stats_report(s);
+}
+
+/* "1234" or "1234, 1240" */
+static void pid_list(const pid_t *pids, unsigned n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && len < size; i++) {
+		int k = snprintf(buf + len, size - len, "%s%d", i ? ", " : "", (int)pids[i]);
+
+		if (k < 0)
+			break;
+		len += k;
+	}
+}
+
+/* -p: attach, serve, detach on request; exits. */
+static __attribute__((noreturn))
+void run_attached(const struct sup_config *cfg, const pid_t *pids, unsigned npids)
+{
+	struct sup_session s;
+	pid_t done[MAX_PIDS];
+	unsigned ndone = 0, threads = 0;
+	char msg[1024], list[512];
+	int ret, code = RUN_EXIT_FAILURE;
+
+	if (sup_session_init(&s, cfg) < 0)
+		die(RUN_EXIT_FAILURE, "out of memory");
+	s.detach = &detach_now;
+	setup_detach_signals();
+	signal(SIGCHLD, SIG_DFL);
+	for (unsigned i = 0; i < npids && !detach_now; i++) {
+		struct sup_attach_error e;
+		unsigned n;
+
+		if (sup_attach(&s, pids[i], &n, &e) < 0) {
+			code = run_explain_attach(pids[i], &e, msg, sizeof(msg));
+			say("", msg);
+			continue;
+		}
+		snprintf(msg, sizeof(msg), "attached to %d (%u thread%s)", (int)pids[i], n,
+			 n == 1 ? "" : "s");
+		say("", msg);
+		done[ndone++] = pids[i];
+		threads += n;
+	}
+	if (!ndone) {
+		sup_session_free(&s);
+		exit(code);
+	}
+	ret = sup_run(&s);
+	pid_list(done, ndone, list, sizeof(list));
+	if (detach_now) {
+		snprintf(msg, sizeof(msg), "detached from %s: its map accesses now fault "
+			 "for real (SIGSEGV), as without regmap-run", list);
+		say("", msg);
+	} else if (ret < 0) {
+		snprintf(msg, sizeof(msg), "lost track of %s: %s", list, strerror(-ret));
+		say("", msg);
+	} else {
+		snprintf(msg, sizeof(msg), "%s: every attached process has exited", list);
+		say("", msg);
+	}
+	if (cfg->stats)
+		print_stats(&s);
+	if (trace_file)
+		fflush(trace_file);
+	sup_session_free(&s);
+	exit(ret < 0 ? RUN_EXIT_FAILURE : 0);
+}
+
 static int parse_cpu(const char *arg)
 {
 	char *end;
@@ -181,11 +336,15 @@ static int parse_cpu(const char *arg)
 
 int main(int argc, char *argv[])
 {
-	enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS };
+	enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS, OPT_TRACE_FORMAT,
+	       OPT_BT_ACCESS };
 	static const struct option longopts[] = {
 		{ "follow", no_argument, NULL, 'f' },
 		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
-		{ "trace", no_argument, NULL, 't' },
+		{ "trace", optional_argument, NULL, 't' },
+		{ "trace-format", required_argument, NULL, OPT_TRACE_FORMAT },
+		{ "backtrace-on-access", required_argument, NULL, OPT_BT_ACCESS },
+		{ "attach", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "cpu", required_argument, NULL, 'c' },
@@ -204,11 +363,14 @@ int main(int argc, char *argv[])
 	struct sup_launch_error err;
 	struct sup_session s;
 	char path[4096], msg[1024];
-	bool stats = false, in_process = false;
+	bool in_process = false;
+	static const char *bt_sites[MAX_BT_SITES];
+	pid_t pids[MAX_PIDS];
+	unsigned npids = 0;
 	int opt, ret;
 
 	/* '+': options end at PROGRAM, whose own options are its business */
-	while ((opt = getopt_long(argc, argv, "+fqtso:c:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+fqtso:c:p:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			cfg.follow_forks = true;
@@ -218,6 +380,34 @@ int main(int argc, char *argv[])
 			break;
 		case 't':
 			cfg.trace = true;
+			if (optarg) {
+				trace_file = fopen(optarg, "we");
+				if (!trace_file)
+					die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
+					    strerror(errno));
+			}
+			break;
+		case OPT_TRACE_FORMAT:
+			if (!strcmp(optarg, "json"))
+				trace_json = true;
+			else if (strcmp(optarg, "text"))
+				die(RUN_EXIT_FAILURE, "--trace-format=%s: use text or json", optarg);
+			cfg.trace_format = trace_json ? SUP_TRACE_JSON : SUP_TRACE_TEXT;
+			break;
+		case OPT_BT_ACCESS:
+			/* several sites: the option repeated, or separated by commas */
+			for (char *site = strtok(optarg, ","); site; site = strtok(NULL, ",")) {
+				if (cfg.n_bt_sites == MAX_BT_SITES)
+					die(RUN_EXIT_FAILURE, "--backtrace-on-access: more than "
+					    "%d sites", MAX_BT_SITES);
+				bt_sites[cfg.n_bt_sites++] = site;
+			}
+			cfg.bt_sites = bt_sites;
+			break;
+		case 'p':
+			if (npids == MAX_PIDS)
+				die(RUN_EXIT_FAILURE, "-p: more than %d processes", MAX_PIDS);
+			pids[npids++] = parse_pid(optarg);
 			break;
 		case 'q':
 			cfg.quiet = true;
@@ -238,7 +428,7 @@ int main(int argc, char *argv[])
 			in_process = true;
 			break;
 		case 's':
-			stats = true;
+			cfg.stats = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -250,6 +440,14 @@ int main(int argc, char *argv[])
 			fprintf(stderr, "Try 'regmap-run --help' for more information.\n");
 			return RUN_EXIT_FAILURE;
 		}
+	}
+	if (npids) {
+		if (optind < argc)
+			die(RUN_EXIT_FAILURE, "-p PID and PROGRAM exclude each other: attach "
+			    "to a running process or start one");
+		if (in_process)
+			die(RUN_EXIT_FAILURE, "--in-process cannot attach to a running process");
+		run_attached(&cfg, pids, npids);
 	}
 	if (optind >= argc)
 		die(RUN_EXIT_FAILURE, "no program given: usage: regmap-run [OPTIONS] "
@@ -273,15 +471,10 @@ int main(int argc, char *argv[])
 	ret = sup_run(&s);
 	if (ret < 0 && !s.pid_done)
 		die(RUN_EXIT_FAILURE, "lost track of %s: %s", argv[optind], strerror(-ret));
-	if (stats) {
-		snprintf(msg, sizeof(msg), "%llu map accesses emulated (%llu decode cache "
-			 "hits), %llu signals delivered, %llu real faults",
-			 (unsigned long long)s.stats.emulated,
-			 (unsigned long long)s.stats.cache_hits,
-			 (unsigned long long)s.stats.signals,
-			 (unsigned long long)s.stats.faults);
-		say("", msg);
-	}
+	if (cfg.stats)
+		print_stats(&s);
+	if (trace_file)
+		fflush(trace_file);
 	sup_session_free(&s);
 	exit_like(s.status);
 }

@@ -27,4 +27,7 @@ int run_check_program(const char *name, char *path, size_t pathsize,
 int run_explain_launch(const char *name, const struct sup_launch_error *e,
 		       char *msg, size_t msgsize);
 
+/* Explain a failed sup_attach() of pid; returns the exit code to use. */
+int run_explain_attach(pid_t pid, const struct sup_attach_error *e, char *msg, size_t msgsize);
+
 #endif /* REGMAP_RUN_CHECK_H */

@@ -4,6 +4,8 @@
  * PTRACE_SEIZE the usual suspects are checked in order: another tracer
  * got the child first (regmap-run under strace -f or gdb), Yama's
  * ptrace_scope, a seccomp filter (containers), then LSMs in general.
+ * Attaching (-p) adds its own: no such process, a zombie, another
+ * user's process, Yama's "descendants only".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,14 +30,16 @@ static long read_long_file(const char *path)
 	return val;
 }
 
-/* A "Key:\tvalue" line of /proc/self/status as a number, or -1. */
-static long self_status(const char *key)
+/* A "Key:\tvalue" line of /proc/PID/status as a number (the first one), or -1. */
+static long pid_status(pid_t pid, const char *key)
 {
-	char line[256];
+	char path[64], line[256];
 	size_t klen = strlen(key);
 	long val = -1;
-	FILE *f = fopen("/proc/self/status", "re");
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -45,6 +49,11 @@ static long self_status(const char *key)
 		}
 	fclose(f);
 	return val;
+}
+
+static long self_status(const char *key)
+{
+	return pid_status(getpid(), key);
 }
 
 static void comm_of(long pid, char *buf, size_t size)
@@ -123,5 +132,49 @@ int run_explain_launch(const char *name, const struct sup_launch_error *e,
 		else
 			snprintf(msg, size, "cannot start %s: %s", name, strerror(e->err));
 		return RUN_EXIT_FAILURE;
+	}
+}
+
+int run_explain_attach(pid_t pid, const struct sup_attach_error *e, char *msg, size_t size)
+{
+	char name[32], comm[64];
+	long uid;
+
+	snprintf(name, sizeof(name), "pid %d", (int)pid);
+	if (e->zombie) {
+		snprintf(msg, size, "cannot attach to %s: it is a zombie (it has exited and "
+			 "its parent has not collected its status): nothing runs there", name);
+		return RUN_EXIT_FAILURE;
+	}
+	if (e->err == ESRCH) {
+		snprintf(msg, size, "cannot attach to %s: no such process", name);
+		return RUN_EXIT_FAILURE;
+	}
+	if (e->tracer_pid > 0) {
+		comm_of(e->tracer_pid, comm, sizeof(comm));
+		snprintf(msg, size, "cannot attach to %s: it is already traced by pid %d "
+			 "(%s); a process has one tracer only", name, (int)e->tracer_pid,
+			 comm[0] ? comm : "?");
+		return RUN_EXIT_FAILURE;
+	}
+	if (e->err == EPERM && geteuid() != 0) {
+		uid = pid_status(pid, "Uid");
+		if (uid >= 0 && (uid_t)uid != geteuid()) {
+			snprintf(msg, size, "cannot attach to %s: it belongs to another user "
+				 "(uid %ld): only root may trace it", name, uid);
+			return RUN_EXIT_FAILURE;
+		}
+		if (read_long_file("/proc/sys/kernel/yama/ptrace_scope") == 1) {
+			snprintf(msg, size, "cannot attach to %s: kernel.yama.ptrace_scope = 1 "
+				 "allows tracing only descendants of the tracer: run regmap-run "
+				 "as root, start the program under regmap-run, or set it to 0 "
+				 "(sysctl kernel.yama.ptrace_scope=0)", name);
+			return RUN_EXIT_FAILURE;
+		}
+	}
+	{
+		struct sup_launch_error le = { SUP_STAGE_SEIZE, e->err, 0 };
+
+		return explain_seize(name, &le, msg, size);
 	}
 }

@@ -1,7 +1,8 @@
 /*
  * Backtraces and symbol names of a stopped thread, with libunwind-ptrace.
- * Only for real-fault reports: creating an address space and reading the
- * ELF files costs far more than an emulated access.
+ * Only for real-fault reports and the options that ask for names:
+ * creating an address space and reading the ELF files costs far more
+ * than an emulated access (symcache.c caches names).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -71,6 +72,29 @@ void sup_symbolize(pid_t tid, uint64_t ip, char *buf, size_t size)
 	if (unw_get_reg(&u.cursor, UNW_REG_IP, &pc) == 0 && pc == ip)
 		proc_name(&u.cursor, buf, size);
 	unwinder_close(&u);
+}
+
+void sup_symbolize_ip(pid_t tid, uint64_t ip, char *buf, size_t size)
+{
+	unw_addr_space_t as = unw_create_addr_space(&_UPT_accessors, 0);
+	unw_word_t off = 0;
+	void *upt;
+
+	buf[0] = '\0';
+	if (!as)
+		return;
+	upt = _UPT_create(tid);
+	if (upt) {
+		if (_UPT_get_proc_name(as, ip, buf, size, &off, upt) < 0 || !buf[0])
+			buf[0] = '\0';
+		else if (off) {
+			size_t len = strlen(buf);
+
+			snprintf(buf + len, size - len, "+%" PRIu64, (uint64_t)off);
+		}
+		_UPT_destroy(upt);
+	}
+	unw_destroy_addr_space(as);
 }
 
 /* The file ip belongs to, as the last part of its path, or "". */

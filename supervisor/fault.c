@@ -9,6 +9,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -165,6 +167,23 @@ static bool surely_not_map(const siginfo_t *si)
 	return si->si_code != SI_KERNEL && (uint64_t)si->si_addr >= 4096;
 }
 
+/* --backtrace-on-access: which access, then the thread's backtrace */
+static void access_backtrace(struct sup_session *s, pid_t tid, uint64_t rip,
+			     const struct regmap_emu_insn *insn,
+			     const struct regmap_emu_result *res)
+{
+	char text[160], regs[64] = "", sym[SUP_SYM_MAX];
+
+	regmap_emu_format(insn, rip, text, sizeof(text));
+	snprintf(sym, sizeof(sym), "%s", sup_sym(s, tid, rip));
+	if (res->naccess)
+		sup_access_regs(&res->access[0], regs, sizeof(regs), "", ",");
+	sup_msgf(s, SUP_MSG_ACCESS_BT, "[%d] %s %s at 0x%" PRIx64 "%s%s%s: %s",
+		 (int)tid, res->naccess && res->access[0].write ? "write to" : "read of",
+		 regs, rip, sym[0] ? " <" : "", sym, sym[0] ? ">" : "", text);
+	sup_backtrace(s, tid);
+}
+
 int sup_fault(struct sup_session *s, pid_t tid)
 {
 	struct user_regs_struct ur;
@@ -235,11 +254,16 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		return real_fault(s, &f, bytes);
 	}
 
+	/* before SETREGS: the unwinder must see the thread at the access */
+	if (s->cfg.n_bt_sites && sup_bt_site_match(s, tid, f.rip))
+		access_backtrace(s, tid, f.rip, insn, &res);
 	sup_regs_from_cpu(&ur, &cpu);
 	if (ptrace(PTRACE_SETREGS, tid, NULL, &ur) < 0)
 		return -errno;
 	s->stats.emulated++;
 	s->stats.cache_hits += hit;
+	if (s->detail)
+		sup_detail_count(s, tid, f.rip, insn, &res);
 	if (s->cfg.trace)
 		sup_report_trace(s, tid, f.rip, insn, &res);
 	return 0;

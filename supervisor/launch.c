@@ -139,13 +139,9 @@ int sup_launch(struct sup_session *s, const struct sup_config *cfg,
 	int fds[2], st, ret;
 	pid_t parent = getpid();
 
-	memset(s, 0, sizeof(*s));
 	memset(e, 0, sizeof(*e));
-	s->cfg = *cfg;
-	s->pinned_cpu = -1;
 	e->stage = SUP_STAGE_SETUP;
-	s->cache = sup_cache_new();
-	if (!s->cache || sup_xstate_init(s) < 0)
+	if (sup_session_init(s, cfg) < 0)
 		return e->err = ENOMEM, -ENOMEM;
 	/* before fork(): the child inherits the tracer's CPU */
 	ret = sup_cpu_place(cfg);
@@ -194,17 +190,11 @@ int sup_launch(struct sup_session *s, const struct sup_config *cfg,
 		close(fds[0]);
 		return ret;
 	}
+	sup_thread_mark(&s->threads, s->pid, true);
 	kill(s->pid, SIGCONT);
 	ret = await_exec(s, fds[0], e);
 	close(fds[0]);
 	if (ret == 0)
 		e->stage = SUP_STAGE_NONE;
 	return ret;
-}
-
-void sup_session_free(struct sup_session *s)
-{
-	sup_cache_free(s->cache);
-	s->cache = NULL;
-	sup_xstate_free(s);
 }

@@ -13,14 +13,17 @@
  *                                      automatically; the decode cache
  *                                      needs no flush, see cache.c)
  *
- * No per-thread table is needed: every decision depends only on the stop
- * itself, and waitpid() returning ECHILD says that nothing is left.
+ * No decision needs a per-thread table: each depends only on the stop
+ * itself, and waitpid() returning ECHILD says that nothing is left.  The
+ * thread table (threads.c) is kept up to date on the rare events (new
+ * task, exit, exec) for detaching and --stats, never per access.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "sup_internal.h"
 
@@ -29,11 +32,22 @@ static bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 {
+	uint64_t t0 = 0;
 	int deliver = sig;
 
 	if (sig == SIGSEGV) {
+		if (s->detail)
+			t0 = now_ns();
 		deliver = sup_fault(s, tid);
 		if (deliver < 0)
 			return;	/* gone (SIGKILL, exit_group of another thread) */
@@ -41,6 +55,29 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 	if (deliver)
 		s->stats.signals++;
 	ptrace(PTRACE_CONT, tid, NULL, (void *)(long)deliver);
+	if (t0 && !deliver)
+		sup_detail_time(s, now_ns() - t0);
+}
+
+/* A new task (clone, fork, vfork) is traced: note it for detach and --stats. */
+static void new_task(struct sup_session *s, pid_t tid)
+{
+	unsigned long msg;
+
+	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0)
+		sup_thread_mark(&s->threads, (pid_t)msg, true);
+}
+
+static void exec_done(struct sup_session *s, pid_t tid)
+{
+	unsigned long former;
+
+	if (tid == s->pid)
+		s->exec_done = true;
+	/* a thread other than the leader exec'd: it now has the leader's tid */
+	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former) == 0 && (pid_t)former != tid)
+		sup_thread_mark(&s->threads, (pid_t)former, false);
+	sup_symcache_flush(s->syms, tid);
 }
 
 static void handle_stop(struct sup_session *s, pid_t tid, int status)
@@ -52,17 +89,25 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 		signal_stop(s, tid, sig);
 		break;
 	case PTRACE_EVENT_STOP:
-		if (is_stop_signal(sig))
+		if (is_stop_signal(sig)) {
 			ptrace(PTRACE_LISTEN, tid, NULL, NULL);
-		else
+		} else {
+			/* maybe a new task's first stop, before its parent's event */
+			sup_thread_mark(&s->threads, tid, true);
 			ptrace(PTRACE_CONT, tid, NULL, NULL);
+		}
 		break;
 	case PTRACE_EVENT_EXEC:
-		if (tid == s->pid)
-			s->exec_done = true;
+		exec_done(s, tid);
 		ptrace(PTRACE_CONT, tid, NULL, NULL);
 		break;
-	default:	/* CLONE, FORK, VFORK, VFORK_DONE */
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		new_task(s, tid);
+		ptrace(PTRACE_CONT, tid, NULL, NULL);
+		break;
+	default:	/* VFORK_DONE */
 		ptrace(PTRACE_CONT, tid, NULL, NULL);
 		break;
 	}
@@ -72,8 +117,13 @@ int sup_run(struct sup_session *s)
 {
 	for (;;) {
 		int status;
-		pid_t tid = waitpid(-1, &status, __WALL);
+		pid_t tid;
 
+		if (s->detach && *s->detach) {
+			sup_detach_all(s);
+			return 0;
+		}
+		tid = waitpid(-1, &status, __WALL);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -82,6 +132,7 @@ int sup_run(struct sup_session *s)
 			return -errno;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			sup_thread_mark(&s->threads, tid, false);
 			if (tid == s->pid) {
 				s->status = status;
 				s->pid_done = true;
@@ -91,5 +142,6 @@ int sup_run(struct sup_session *s)
 		if (WIFSTOPPED(status))
 			handle_stop(s, tid, status);
 	}
-	return s->pid_done ? 0 : -ECHILD;
+	/* attached processes are not our children: their end is no error */
+	return s->pid_done || s->attached ? 0 : -ECHILD;
 }

@@ -154,29 +154,3 @@ void sup_report_fault(struct sup_session *s, const struct sup_fault_info *f)
 		 whom, abbrev ? abbrev : "?", f->rip, sym_part, insn, why);
 	sup_backtrace(s, f->tid);
 }
-
-void sup_report_trace(struct sup_session *s, pid_t tid, uint64_t rip,
-		      const struct regmap_emu_insn *insn,
-		      const struct regmap_emu_result *res)
-{
-	char text[160], acc[512];
-	size_t len = 0;
-
-	regmap_emu_format(insn, rip, text, sizeof(text));
-	acc[0] = '\0';
-	for (unsigned i = 0; i < res->naccess && i < REGMAP_EMU_MAX_ACCESS; i++) {
-		const struct regmap_emu_access *a = &res->access[i];
-		const char *reg = regmap_emu_reg_name(a->offset);
-		unsigned shown = a->size < 16 ? a->size : 16;
-
-		append(acc, sizeof(acc), &len, "%s %s %s", i ? ";" : ":",
-		       a->write ? "write" : "read", reg ? reg : "?");
-		if (a->offset & 7)
-			append(acc, sizeof(acc), &len, "+%u", a->offset & 7);
-		append(acc, sizeof(acc), &len, "/%u 0x", a->size);
-		/* little-endian: the most significant byte first */
-		for (unsigned b = shown; b-- > 0;)
-			append(acc, sizeof(acc), &len, "%02x", a->data[b]);
-	}
-	sup_msgf(s, SUP_MSG_TRACE, "[%d] 0x%" PRIx64 ": %s%s", (int)tid, rip, text, acc);
-}

@@ -9,6 +9,7 @@
 #ifndef REGMAP_SUP_H
 #define REGMAP_SUP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,11 +28,27 @@ enum sup_msg {
 	SUP_MSG_FRAME,		/* one backtrace line of that report */
 	SUP_MSG_TRACE,		/* one emulated access (--trace) */
 	SUP_MSG_WARNING,	/* something odd that does not stop the run */
+	SUP_MSG_INFO,		/* attach/detach notices, the --stats summary */
+	SUP_MSG_ACCESS_BT,	/* first line of a --backtrace-on-access report */
+};
+
+/* struct sup_config.trace_format */
+enum sup_trace_format {
+	SUP_TRACE_TEXT,		/* one human-readable line per access */
+	SUP_TRACE_JSON,		/* one JSON object per line */
 };
 
 struct sup_config {
 	bool follow_forks;	/* trace fork/vfork children (threads always) */
 	bool trace;		/* report every emulated instruction */
+	enum sup_trace_format trace_format;
+	bool stats;		/* count accesses per register, site, thread; time them */
+	/*
+	 * Backtrace at accesses whose instruction is at one of these
+	 * sites: "all", a symbol, "symbol+off" or an address (0x...).
+	 */
+	const char *const *bt_sites;
+	unsigned n_bt_sites;
 	bool quiet;		/* no fault reports (signals are still delivered) */
 	int cpu;		/* CPU for tracer and target, or SUP_CPU_AUTO/NONE */
 	/* Receives every message; text has no "regmap-run:" prefix, no newline. */
@@ -61,6 +78,23 @@ struct sup_stats {
 };
 
 struct sup_cache;
+struct sup_symcache;
+struct sup_detail;
+
+/* A traced thread (threads.c). */
+struct sup_thread {
+	pid_t tid;		/* 0: empty slot, -1: deleted */
+	pid_t tgid;		/* its process, 0 until someone needs it */
+	bool traced;		/* still traced by us (false once it exited or we let go) */
+	uint64_t accesses;	/* emulated map instructions (--stats) */
+};
+
+struct sup_threads {
+	struct sup_thread *slot;
+	unsigned size;		/* a power of two, or 0 */
+	unsigned used;		/* slots ever used (live + deleted) */
+	unsigned live;
+};
 
 struct sup_session {
 	struct sup_config cfg;
@@ -73,6 +107,13 @@ struct sup_session {
 	void *xbuf;		/* XSAVE area for vector instructions, or NULL */
 	size_t xsize;
 	struct sup_stats stats;
+	/* -p: attached, not launched; set by sup_attach() */
+	bool attached;
+	/* regmap-run sets *detach (from a signal handler) to make sup_run() let go */
+	volatile sig_atomic_t *detach;
+	struct sup_threads threads;
+	struct sup_symcache *syms;	/* symbol names for --trace, --stats, backtraces */
+	struct sup_detail *detail;	/* --stats counters, or NULL */
 };
 
 /*
@@ -86,12 +127,47 @@ int sup_launch(struct sup_session *s, const struct sup_config *cfg,
 	       struct sup_launch_error *err);
 
 /*
- * Serve the program until every traced task has exited.  Then
- * s->status holds the wait status of the program's first process.
+ * Serve the program until every traced task has exited (or, after
+ * sup_attach(), until *s->detach is set and every thread is let go).
+ * Then, in launch mode, s->status holds the wait status of the
+ * program's first process.
  */
 int sup_run(struct sup_session *s);
 
-/* Release what sup_launch() allocated. */
+/* What went wrong in sup_attach(), for src/ to explain. */
+struct sup_attach_error {
+	int err;		/* positive errno of PTRACE_SEIZE, or ESRCH */
+	bool zombie;		/* the process has exited, its parent did not reap it */
+	pid_t tracer_pid;	/* another tracer already has it */
+};
+
+/*
+ * Set up a session for sup_attach() (launch mode does this itself):
+ * no CPU placement, as the program's threads already run where they run.
+ */
+int sup_session_init(struct sup_session *s, const struct sup_config *cfg);
+
+/*
+ * Attach to every thread of process pid with PTRACE_SEIZE, rescanning
+ * /proc/PID/task until no new thread appears; *nthreads gets the count.
+ * Several processes may be attached to one session.  On failure no
+ * thread of pid stays attached.
+ */
+int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
+	       struct sup_attach_error *err);
+
+/*
+ * Let go of every traced thread (sup_run() calls it when *s->detach is
+ * set): each is interrupted and detached with the signal it was about
+ * to receive, except a map access, which is emulated first; a process
+ * in a group-stop stays stopped.  Returns the number of threads let go.
+ */
+int sup_detach_all(struct sup_session *s);
+
+/* Emit the --stats summary (SUP_MSG_INFO lines). */
+void sup_stats_report(struct sup_session *s);
+
+/* Release what sup_launch() or sup_session_init() allocated. */
 void sup_session_free(struct sup_session *s);
 
 /*

@@ -99,6 +99,9 @@ void sup_report_fault(struct sup_session *s, const struct sup_fault_info *f);
 void sup_report_trace(struct sup_session *s, pid_t tid, uint64_t rip,
 		      const struct regmap_emu_insn *insn,
 		      const struct regmap_emu_result *res);
+/* The register names an access covers, each in quote, separated by sep. */
+void sup_access_regs(const struct regmap_emu_access *a, char *buf, size_t size,
+		     const char *quote, const char *sep);
 void sup_msgf(const struct sup_session *s, enum sup_msg kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -110,6 +113,48 @@ int sup_backtrace(struct sup_session *s, pid_t tid);
 
 /* "name+0x16" for ip in tid's address space, or "" if unknown. */
 void sup_symbolize(pid_t tid, uint64_t ip, char *buf, size_t size);
+
+/*
+ * "name+22" for any code address ip in tid's process (not only its
+ * current rip), or "" if unknown.  Slow: see symcache.c.
+ */
+void sup_symbolize_ip(pid_t tid, uint64_t ip, char *buf, size_t size);
+
+/* ---- symbol cache (symcache.c) ---- */
+
+#define SUP_SYM_MAX	96
+
+struct sup_symcache *sup_symcache_new(void);
+void sup_symcache_free(struct sup_symcache *c);
+/* Forget the names of process tgid (after an exec). */
+void sup_symcache_flush(struct sup_symcache *c, pid_t tgid);
+/* The cached sup_symbolize_ip() of ip in tid's process; valid until the next call. */
+const char *sup_sym(struct sup_session *s, pid_t tid, uint64_t ip);
+/* The process of thread tid (cached in the thread table). */
+pid_t sup_thread_tgid(struct sup_session *s, pid_t tid);
+
+/* ---- thread table (threads.c) ---- */
+
+/* The entry of tid; with add, create it if missing (NULL only if out of memory). */
+struct sup_thread *sup_thread_get(struct sup_threads *t, pid_t tid, bool add);
+void sup_thread_del(struct sup_threads *t, pid_t tid);
+/* Record that tid is (no longer) traced by us; adds it if traced. */
+void sup_thread_mark(struct sup_threads *t, pid_t tid, bool traced);
+void sup_threads_free(struct sup_threads *t);
+
+/* ---- --stats and --backtrace-on-access (stats.c, btsite.c) ---- */
+
+struct sup_detail *sup_detail_new(void);
+void sup_detail_free(struct sup_detail *d);
+/* Count one emulated instruction with its map accesses. */
+void sup_detail_count(struct sup_session *s, pid_t tid, uint64_t rip,
+		      const struct regmap_emu_insn *insn,
+		      const struct regmap_emu_result *res);
+/* Time spent serving one SIGSEGV stop, in nanoseconds. */
+void sup_detail_time(struct sup_session *s, uint64_t ns);
+
+/* Does the instruction at rip match a --backtrace-on-access site? */
+bool sup_bt_site_match(struct sup_session *s, pid_t tid, uint64_t rip);
 
 /* ---- /proc (proc.c) ---- */
 

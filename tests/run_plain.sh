@@ -36,10 +36,10 @@ expect_status 0 "examples/threads"
 
 run $RR --trace ./examples/hello
 expect_status 0 "--trace examples/hello"
-expect_in err "mov qword ptr \[0x38\], 0x0*1: write rdi/8 0x0*1$" "trace shows the write to rdi"
+expect_in err "\] W 8 0x38 rdi = 0x1  mov qword ptr \[0x38\], 0x1  at 0x[0-9a-f]* <main+[0-9]*>$" "trace shows the write to rdi"
 
 run $RR -o "$TMP/report" -s ./examples/hello
 expect_status 0 "-o FILE -s"
-grep -q "6 map accesses emulated" "$TMP/report" && echo "ok: -s counts 6 accesses into -o FILE" ||
+grep -q "6 instructions emulated.*6 map accesses" "$TMP/report" && echo "ok: -s counts 6 accesses into -o FILE" ||
 	{ echo "FAIL: -s/-o: $(cat "$TMP/report")"; fail=1; }
 finish

@@ -1,0 +1,206 @@
+/*
+ * --stats: what the program did with the map, counted as it runs and
+ * summed up at exit: accesses per register, per instruction site, per
+ * thread, and what serving an access cost regmap-run.
+ *
+ * Counting costs a few table lookups per access; the site's name and
+ * mnemonic are found once, at the site's first access (the process may
+ * be gone by the time the summary is printed).  With --stats off none of
+ * this runs: s->detail is NULL.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sup_internal.h"
+
+#define MAX_SITES	1024	/* a power of two; more sites are counted as "other" */
+#define NREGS		(REGMAP_MAP_SIZE / 8)
+
+struct site {
+	pid_t tgid;		/* 0: empty */
+	uint64_t rip;
+	uint64_t count;
+	char mnemonic[24];
+	char sym[SUP_SYM_MAX];
+};
+
+struct sup_detail {
+	uint64_t reads[NREGS], writes[NREGS];
+	uint64_t accesses, nreads, nwrites;
+	uint64_t other_sites;	/* instructions at sites beyond MAX_SITES */
+	uint64_t timed, ns;	/* SIGSEGV stops served, time spent on them */
+	struct site site[MAX_SITES];
+};
+
+struct sup_detail *sup_detail_new(void)
+{
+	return calloc(1, sizeof(struct sup_detail));
+}
+
+void sup_detail_free(struct sup_detail *d)
+{
+	free(d);
+}
+
+/* "lock add" -> "lock add", "mov qword ptr [0x10], rax" -> "mov" */
+static void mnemonic_of(const char *text, char *buf, size_t size)
+{
+	static const char *const prefixes[] = { "lock ", "rep ", "repe ", "repne ",
+						"repz ", "repnz ", "bnd ", "notrack " };
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(text + n, prefixes[i], strlen(prefixes[i]))) {
+			n += strlen(prefixes[i]);
+			i = (size_t)-1;	/* several prefixes may follow each other */
+		}
+	n += strcspn(text + n, " ");
+	snprintf(buf, size, "%.*s", (int)n, text);
+}
+
+static struct site *site_get(struct sup_session *s, pid_t tid, uint64_t rip,
+			     const struct regmap_emu_insn *insn)
+{
+	struct sup_detail *d = s->detail;
+	pid_t tgid = sup_thread_tgid(s, tid);
+	unsigned i = (unsigned)((rip ^ (rip >> 12) ^ (uint64_t)tgid * 31) & (MAX_SITES - 1));
+	char text[160];
+
+	for (unsigned n = 0; n < MAX_SITES; n++, i = (i + 1) & (MAX_SITES - 1)) {
+		struct site *e = &d->site[i];
+
+		if (e->tgid == tgid && e->rip == rip)
+			return e;
+		if (e->tgid)
+			continue;
+		e->tgid = tgid;
+		e->rip = rip;
+		regmap_emu_format(insn, rip, text, sizeof(text));
+		mnemonic_of(text, e->mnemonic, sizeof(e->mnemonic));
+		snprintf(e->sym, sizeof(e->sym), "%s", sup_sym(s, tid, rip));
+		return e;
+	}
+	return NULL;
+}
+
+void sup_detail_count(struct sup_session *s, pid_t tid, uint64_t rip,
+		      const struct regmap_emu_insn *insn,
+		      const struct regmap_emu_result *res)
+{
+	struct sup_detail *d = s->detail;
+	struct sup_thread *t = sup_thread_get(&s->threads, tid, true);
+	struct site *e = site_get(s, tid, rip, insn);
+
+	if (t)
+		t->accesses++;
+	if (e)
+		e->count++;
+	else
+		d->other_sites++;
+	for (unsigned i = 0; i < res->naccess && i < REGMAP_EMU_MAX_ACCESS; i++) {
+		const struct regmap_emu_access *a = &res->access[i];
+		unsigned last = a->offset + a->size - 1;
+
+		d->accesses++;
+		if (a->write)
+			d->nwrites++;
+		else
+			d->nreads++;
+		/* a straddling access counts for every register it touches */
+		for (unsigned r = a->offset / 8; r <= last / 8 && r < NREGS; r++) {
+			if (a->write)
+				d->writes[r]++;
+			else
+				d->reads[r]++;
+		}
+	}
+}
+
+void sup_detail_time(struct sup_session *s, uint64_t ns)
+{
+	s->detail->timed++;
+	s->detail->ns += ns;
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct site *x = *(struct site *const *)a, *y = *(struct site *const *)b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->rip < y->rip ? -1 : x->rip > y->rip;
+}
+
+static void report_sites(struct sup_session *s)
+{
+	struct sup_detail *d = s->detail;
+	struct site *list[MAX_SITES];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MAX_SITES; i++)
+		if (d->site[i].tgid && d->site[i].count)
+			list[n++] = &d->site[i];
+	qsort(list, n, sizeof(list[0]), by_count);
+	sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %s", "instruction site", "count", "mnemonic");
+	for (unsigned i = 0; i < n; i++) {
+		char where[128];
+
+		snprintf(where, sizeof(where), "0x%" PRIx64 "%s%s%s", list[i]->rip,
+			 list[i]->sym[0] ? " <" : "", list[i]->sym, list[i]->sym[0] ? ">" : "");
+		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64 "  %s", where, list[i]->count,
+			 list[i]->mnemonic);
+	}
+	if (d->other_sites)
+		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64, "(other sites)", d->other_sites);
+}
+
+static void report_threads(struct sup_session *s)
+{
+	struct sup_threads *t = &s->threads;
+	unsigned shown = 0, quiet = 0;
+
+	sup_msgf(s, SUP_MSG_INFO, "  %-10s %10s %12s", "thread", "process", "instructions");
+	for (unsigned i = 0; i < t->size; i++) {
+		const struct sup_thread *e = &t->slot[i];
+
+		if (e->tid <= 0 || !e->accesses) {
+			quiet += e->tid > 0;
+			continue;
+		}
+		/* thousands of threads: the summary stays readable */
+		if (shown++ < 64)
+			sup_msgf(s, SUP_MSG_INFO, "  %-10d %10d %12" PRIu64, (int)e->tid,
+				 (int)e->tgid, e->accesses);
+	}
+	if (shown > 64)
+		sup_msgf(s, SUP_MSG_INFO, "  (%u more threads used the map)", shown - 64);
+	if (quiet)
+		sup_msgf(s, SUP_MSG_INFO, "  (%u traced threads did not use the map)", quiet);
+}
+
+void sup_stats_report(struct sup_session *s)
+{
+	struct sup_detail *d = s->detail;
+
+	sup_msgf(s, SUP_MSG_INFO, "stats: %" PRIu64 " instructions emulated (%" PRIu64
+		 " decode cache hits), %" PRIu64 " map accesses, %" PRIu64 " signals "
+		 "delivered, %" PRIu64 " real faults", s->stats.emulated, s->stats.cache_hits,
+		 d ? d->accesses : 0, s->stats.signals, s->stats.faults);
+	if (!d)
+		return;
+	if (d->timed)
+		sup_msgf(s, SUP_MSG_INFO, "  cost: %.1f us in regmap-run per SIGSEGV stop "
+			 "served (%" PRIu64 " stops, %.3f ms); the program also waits for "
+			 "two context switches per access", d->ns / 1e3 / d->timed, d->timed,
+			 d->ns / 1e6);
+	sup_msgf(s, SUP_MSG_INFO, "  %-10s %12s %12s", "register", "reads", "writes");
+	for (unsigned r = 0; r < NREGS; r++)
+		if (d->reads[r] || d->writes[r])
+			sup_msgf(s, SUP_MSG_INFO, "  %-10s %12" PRIu64 " %12" PRIu64,
+				 regmap_emu_reg_name(r * 8), d->reads[r], d->writes[r]);
+	report_sites(s);
+	report_threads(s);
+}

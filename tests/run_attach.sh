@@ -1,0 +1,156 @@
+#!/bin/sh
+# regmap-run -p: attach to running programs, serve them, detach cleanly.
+. "${srcdir:-.}/tests/run_lib.sh"
+RR=${REGMAP_RUN:-./src/regmap-run}
+T=./tests/t_attach
+
+# Yama's ptrace_scope 1 lets an ordinary user trace only descendants.
+scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
+if [ "$(id -u)" != 0 ] && [ "$scope" != 0 ]; then
+	echo "SKIP: kernel.yama.ptrace_scope = $scope: attaching to a non-child needs root"
+	exit 77
+fi
+
+# wait_file FILE: wait up to 20 s for FILE (a target's hand-shake)
+wait_file() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 2000 ] && { echo "FAIL: timed out waiting for $1"; fail=1; return 1; }
+		sleep 0.01
+	done
+}
+
+# wait_grep FILE TEXT: wait up to 20 s for TEXT in FILE
+wait_grep() {
+	i=0
+	while ! grep -q -e "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 2000 ] && { echo "FAIL: timed out waiting for \"$2\" in $1"; fail=1; return 1; }
+		sleep 0.01
+	done
+}
+
+# proc_field PID KEY: a /proc/PID/status field
+proc_field() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null | cut -f1
+}
+
+proc_state() {
+	sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null
+}
+
+# (background processes run without $LIMIT: their pids must be theirs)
+# ---- attach, serve, detach while it runs; it keeps running, unserved ----
+D=$TMP/serve; mkdir "$D"
+$T serve "$D" & tpid=$!
+wait_file "$D/ready"
+$RR -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+wait_grep "$TMP/rr.err" "^regmap-run: attached to $tpid (1 thread)$"
+touch "$D/go"
+wait_file "$D/served" && echo "ok: the attached target's 1000 map round trips were served"
+kill -INT $rpid
+wait $rpid; status=$?
+sed 's/^/  err: /' "$TMP/rr.err"
+expect_status 0 "regmap-run -p after SIGINT"
+grep -q "^regmap-run: detached from $tpid: its map accesses now fault" "$TMP/rr.err" &&
+	echo "ok: detach message" || { echo "FAIL: no detach message"; fail=1; }
+[ "$(proc_field $tpid TracerPid)" = 0 ] && echo "ok: target no longer traced" ||
+	{ echo "FAIL: target still traced by $(proc_field $tpid TracerPid)"; fail=1; }
+case $(proc_state $tpid) in
+R|S|D) echo "ok: target still running after the detach";;
+*) echo "FAIL: target state $(proc_state $tpid) after the detach"; fail=1;;
+esac
+touch "$D/fault"
+wait $tpid; status=$?
+expect_status 0 "target after detach (its next map access faulted)"
+[ -e "$D/faulted" ] && echo "ok: the access after the detach faulted" ||
+	{ echo "FAIL: no fault after detach"; fail=1; }
+
+# ---- threads created during the attach: every one is served ----
+for sig in TERM HUP; do
+	D=$TMP/threads.$sig; mkdir "$D"
+	$T threads "$D" >"$TMP/t.out" & tpid=$!
+	wait_file "$D/ready"
+	$RR --stats -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+	wait_grep "$TMP/rr.err" "^regmap-run: attached to $tpid ([0-9]* threads)$"
+	touch "$D/go"
+	wait $tpid; status=$?
+	expect_status 0 "threaded target created threads during the attach"
+	cat "$TMP/t.out"
+	# regmap-run exits by itself when the target has exited
+	wait $rpid; status=$?
+	expect_status 0 "regmap-run -p after the target exited"
+	sed 's/^/  err: /' "$TMP/rr.err"
+	grep -q "every attached process has exited" "$TMP/rr.err" &&
+		echo "ok: end of attached process reported" || { echo "FAIL: no end message"; fail=1; }
+	# each thread made 200 round trips (two accesses each, plus the add)
+	n=$(sed 's/ threads//' "$TMP/t.out")
+	want=$((n * 200 * 3))
+	grep -q "stats: $want instructions emulated" "$TMP/rr.err" &&
+		echo "ok: --stats counts $want instructions from $n threads" ||
+		{ echo "FAIL: --stats does not count $want instructions"; fail=1; }
+	# and a detach by SIGTERM/SIGHUP of an idle target
+	D=$TMP/idle.$sig; mkdir "$D"
+	$T idle "$D" & tpid=$!
+	wait_file "$D/ready"
+	$RR -p $tpid 2>"$TMP/rr.err" & rpid=$!
+	wait_grep "$TMP/rr.err" "attached to $tpid"
+	kill -$sig $rpid
+	wait $rpid; status=$?
+	expect_status 0 "regmap-run -p after SIG$sig"
+	[ "$(proc_field $tpid TracerPid)" = 0 ] && echo "ok: SIG$sig: not traced after detach" ||
+		{ echo "FAIL: SIG$sig: still traced"; fail=1; }
+	touch "$D/quit"
+	wait $tpid; status=$?
+	expect_status 0 "idle target after SIG$sig detach"
+done
+
+# ---- a stopped target stays stopped; a second tracer is refused ----
+D=$TMP/stopped; mkdir "$D"
+$T idle "$D" & tpid=$!
+wait_file "$D/ready"
+kill -STOP $tpid
+i=0; while [ "$(proc_state $tpid)" != T ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
+$RR -p $tpid 2>"$TMP/rr.err" & rpid=$!
+wait_grep "$TMP/rr.err" "attached to $tpid"
+run $RR -p $tpid
+expect_status 125 "second regmap-run -p on a traced process"
+expect_in err "cannot attach to pid $tpid: it is already traced by pid $rpid (regmap-run)" \
+	"already traced: names the tracer"
+kill -INT $rpid
+wait $rpid; status=$?
+expect_status 0 "detach from the stopped target"
+[ "$(proc_field $tpid TracerPid)" = 0 ] && echo "ok: stopped target not traced" ||
+	{ echo "FAIL: stopped target still traced"; fail=1; }
+sleep 0.2
+[ "$(proc_state $tpid)" = T ] && echo "ok: stopped target still stopped after the detach" ||
+	{ echo "FAIL: stopped target in state $(proc_state $tpid) after the detach"; fail=1; }
+touch "$D/quit"
+kill -CONT $tpid
+wait $tpid; status=$?
+expect_status 0 "stopped target continued after SIGCONT"
+
+# ---- nothing to attach to ----
+sh -c 'exit 0' & gone=$!
+wait $gone
+while [ -d /proc/$gone ]; do gone=$((gone + 7919)); done
+run $RR -p $gone
+expect_status 125 "-p of a missing pid"
+expect_in err "^regmap-run: cannot attach to pid $gone: no such process$" "missing pid message"
+
+D=$TMP/zombie; mkdir "$D"
+$T zombie "$D" & tpid=$!
+wait_file "$D/ready"
+zpid=$(cat "$D/zpid")
+run $RR -p $zpid
+expect_status 125 "-p of a zombie"
+expect_in err "cannot attach to pid $zpid: it is a zombie" "zombie message"
+touch "$D/quit"
+wait $tpid
+
+run $RR -p $$ ./tests/t_attach
+expect_status 125 "-p with a PROGRAM"
+run $RR -p abc
+expect_status 125 "-p abc"
+finish

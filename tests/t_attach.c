@@ -1,0 +1,188 @@
+/*
+ * Target for tests/run_attach.sh: a program that runs before regmap-run
+ * attaches to it, with files in DIR as the hand-shake.
+ *
+ *   t_attach serve DIR    DIR/ready; wait for DIR/go; 1000 map round
+ *                         trips (checked); DIR/served; wait for
+ *                         DIR/fault, then one more map access, which must
+ *                         now fault (caught): DIR/faulted, exit 0.
+ *   t_attach threads DIR  keep creating threads (DIR/ready after the
+ *                         first ones) until DIR/go appears: threads are
+ *                         being created while regmap-run attaches.  Then
+ *                         every thread, old and new, uses the map; exit 0
+ *                         if all of them got their own registers back.
+ *   t_attach idle DIR     DIR/ready; wait for DIR/quit; exit 0.
+ *   t_attach zombie DIR   fork a child that exits at once and is never
+ *                         reaped; DIR/zpid holds its pid; wait for DIR/quit.
+ *
+ * Exit codes: 0 ok, 2 usage, 3 a map access gave a wrong value, 4 an
+ * access did not fault after the detach, 5 threads failed.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "t_map.h"
+
+#define MAX_THREADS	48
+
+static const char *dir;
+static sigjmp_buf env;
+static atomic_int go, bad;
+
+static void path_of(const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", dir, name);
+}
+
+static void touch(const char *name)
+{
+	char p[4096];
+	FILE *f;
+
+	path_of(name, p, sizeof(p));
+	f = fopen(p, "w");
+	if (f) {
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+}
+
+static int exists(const char *name)
+{
+	char p[4096];
+
+	path_of(name, p, sizeof(p));
+	return access(p, F_OK) == 0;
+}
+
+static void nap(void)
+{
+	struct timespec ts = { 0, 2000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void wait_for(const char *name)
+{
+	while (!exists(name))
+		nap();
+}
+
+static int roundtrips(int n, uint64_t seed)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t v = seed * 1000003u + i;
+
+		if (t_map_roundtrip(v) != v || t_map_add(v, 7) != v + 7)
+			return 3;
+	}
+	return 0;
+}
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(env, 1);
+}
+
+static int serve(void)
+{
+	struct sigaction sa;
+	int ret;
+
+	touch("ready");
+	wait_for("go");
+	ret = roundtrips(1000, 1);
+	if (ret)
+		return ret;
+	touch("served");
+	wait_for("fault");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_segv;
+	sigaction(SIGSEGV, &sa, NULL);
+	if (sigsetjmp(env, 1) == 0) {
+		t_map_roundtrip(42);
+		return 4;	/* still served: nobody detached */
+	}
+	touch("faulted");
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	while (!atomic_load(&go))
+		nap();
+	if (roundtrips(200, (uintptr_t)arg))
+		atomic_fetch_add(&bad, 1);
+	return NULL;
+}
+
+static int threads(void)
+{
+	pthread_t t[MAX_THREADS];
+	int n = 0;
+
+	/* threads appear during the attach: one every few milliseconds */
+	while (!exists("go")) {
+		if (n < MAX_THREADS) {
+			if (pthread_create(&t[n], NULL, worker, (void *)(uintptr_t)(n + 2)))
+				return 5;
+			n++;
+		}
+		if (n == 4)
+			touch("ready");
+		nap();
+	}
+	atomic_store(&go, 1);
+	if (roundtrips(200, 1))
+		atomic_fetch_add(&bad, 1);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	printf("%d threads\n", n + 1);
+	return atomic_load(&bad) ? 5 : 0;
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc != 3)
+		return 2;
+	dir = argv[2];
+	if (!strcmp(argv[1], "serve"))
+		return serve();
+	if (!strcmp(argv[1], "threads"))
+		return threads();
+	if (!strcmp(argv[1], "idle") || !strcmp(argv[1], "zombie")) {
+		if (argv[1][0] == 'z') {
+			pid_t child = fork();
+			char p[4096];
+			FILE *f;
+
+			if (child == 0)
+				_exit(0);
+			path_of("zpid.tmp", p, sizeof(p));
+			f = fopen(p, "w");
+			if (!f)
+				return 2;
+			fprintf(f, "%d\n", (int)child);
+			fclose(f);
+			{
+				char q[4096];
+
+				path_of("zpid", q, sizeof(q));
+				rename(p, q);
+			}
+		}
+		touch("ready");
+		wait_for("quit");
+		return 0;
+	}
+	return 2;
+}
