@@ -179,7 +179,8 @@ static void access_backtrace(struct sup_session *s, pid_t tid, uint64_t rip,
 	if (res->naccess)
 		sup_access_regs(&res->access[0], regs, sizeof(regs), "", ",");
 	sup_msgf(s, SUP_MSG_ACCESS_BT, "[%d] %s %s at 0x%" PRIx64 "%s%s%s: %s",
-		 (int)tid, res->naccess && res->access[0].write ? "write to" : "read of",
+		 (int)tid, res->naccess > 1 ? "access to" :
+		 res->naccess && res->access[0].write ? "write to" : "read of",
 		 regs, rip, sym[0] ? " <" : "", sym, sym[0] ? ">" : "", text);
 	sup_backtrace(s, tid);
 }

@@ -32,6 +32,7 @@ struct sup_detail {
 	uint64_t accesses, nreads, nwrites;
 	uint64_t other_sites;	/* instructions at sites beyond MAX_SITES */
 	uint64_t timed, ns;	/* SIGSEGV stops served, time spent on them */
+	uint64_t sym_ns;	/* of which finding symbol names (not counted) */
 	struct site site[MAX_SITES];
 };
 
@@ -125,6 +126,11 @@ void sup_detail_time(struct sup_session *s, uint64_t ns)
 	s->detail->ns += ns;
 }
 
+void sup_detail_untime(struct sup_session *s, uint64_t ns)
+{
+	s->detail->sym_ns += ns;
+}
+
 static int by_count(const void *a, const void *b)
 {
 	const struct site *x = *(struct site *const *)a, *y = *(struct site *const *)b;
@@ -191,11 +197,14 @@ void sup_stats_report(struct sup_session *s)
 		 d ? d->accesses : 0, s->stats.signals, s->stats.faults);
 	if (!d)
 		return;
-	if (d->timed)
+	if (d->timed) {
+		uint64_t ns = d->ns > d->sym_ns ? d->ns - d->sym_ns : 0;
+
 		sup_msgf(s, SUP_MSG_INFO, "  cost: %.1f us in regmap-run per SIGSEGV stop "
-			 "served (%" PRIu64 " stops, %.3f ms); the program also waits for "
-			 "two context switches per access", d->ns / 1e3 / d->timed, d->timed,
-			 d->ns / 1e6);
+			 "served (%" PRIu64 " stops, %.3f ms, not counting %.3f ms finding "
+			 "symbol names); the program also waits for two context switches "
+			 "per access", ns / 1e3 / d->timed, d->timed, ns / 1e6, d->sym_ns / 1e6);
+	}
 	sup_msgf(s, SUP_MSG_INFO, "  %-10s %12s %12s", "register", "reads", "writes");
 	for (unsigned r = 0; r < NREGS; r++)
 		if (d->reads[r] || d->writes[r])

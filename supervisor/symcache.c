@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sup_internal.h"
 
@@ -74,7 +75,18 @@ const char *sup_sym(struct sup_session *s, pid_t tid, uint64_t ip)
 	e = &s->syms->e[slot];
 	if (e->tgid == tgid && e->ip == ip)
 		return e->name;
-	sup_symbolize_ip(tid, ip, e->name, sizeof(e->name));
+	if (s->detail) {
+		/* --stats reports the cost of serving accesses, not of naming them */
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		sup_symbolize_ip(tid, ip, e->name, sizeof(e->name));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		sup_detail_untime(s, (t1.tv_sec - t0.tv_sec) * 1000000000ull +
+				  t1.tv_nsec - t0.tv_nsec);
+	} else {
+		sup_symbolize_ip(tid, ip, e->name, sizeof(e->name));
+	}
 	e->tgid = tgid;
 	e->ip = ip;
 	return e->name;

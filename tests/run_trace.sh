@@ -1,0 +1,103 @@
+#!/bin/sh
+# --trace (text, JSON, to a file), --stats and --backtrace-on-access on a
+# program whose map accesses are known: tests/t_traced.S.
+. "${srcdir:-.}/tests/run_lib.sh"
+RR=${REGMAP_RUN:-./src/regmap-run}
+T=./tests/t_traced
+
+# Worked out from t_traced.S and regmap(7): rbx = 0x1122334455667788,
+# rcx = 5, rdx = 0x7788; add 3 to rcx; write the upper half of rbx;
+# read 4 bytes at 0xe = bytes 6-7 of rcx (0) and 0-1 of rdx (0x7788).
+cat >"$TMP/want" <<'END'
+R 8 0x18 rbx = 0x1122334455667788  mov rsi, [0x18]  <t_read_rbx>
+R 8 0x08 rcx = 0x5  add qword ptr [0x8], 0x3  <t_add_rcx>
+W 8 0x08 rcx = 0x8  add qword ptr [0x8], 0x3  <t_add_rcx>
+W 4 0x1c rbx+4 = 0xaabbccdd  mov dword ptr [0x1c], 0xaabbccdd  <t_write_rbx_hi>
+R 4 0x0e rcx+6,rdx = 0x77880000  mov eax, [0xe]  <t_straddle>
+END
+
+# strip the thread id and the (randomized) rip
+strip_trace() {
+	sed -n 's/^\(regmap-run: \)\{0,1\}\[\([0-9]*\)\] \(.*\)  at 0x[0-9a-f]* \(<.*>\)$/\3  \4/p' "$1"
+}
+
+run $RR --trace $T
+expect_status 0 "t_traced under --trace"
+strip_trace "$TMP/err" >"$TMP/got"
+if cmp -s "$TMP/got" "$TMP/want"; then
+	echo "ok: the trace has the expected lines"
+else
+	echo "FAIL: the trace differs:"; diff "$TMP/want" "$TMP/got"; fail=1
+fi
+# every line names the one thread, which is the process itself
+tids=$(sed -n 's/^regmap-run: \[\([0-9]*\)\].*/\1/p' "$TMP/err" | sort -u | wc -l)
+[ "$tids" = 1 ] && echo "ok: one thread id in the trace" || { echo "FAIL: $tids thread ids"; fail=1; }
+
+run $RR --trace="$TMP/trace.txt" $T
+expect_status 0 "--trace=FILE"
+expect_not_in err "\] [RW] " "--trace=FILE: nothing traced to stderr"
+strip_trace "$TMP/trace.txt" >"$TMP/got"
+cmp -s "$TMP/got" "$TMP/want" && echo "ok: --trace=FILE has the expected lines" ||
+	{ echo "FAIL: --trace=FILE differs"; diff "$TMP/want" "$TMP/got"; fail=1; }
+
+run $RR --trace="$TMP/trace.json" --trace-format=json $T
+expect_status 0 "--trace-format=json"
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null; then
+	if python3 - "$TMP/trace.json" <<'END'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+assert len(rows) == 5, rows
+r = rows[4]
+assert r["access"] == "R" and r["size"] == 4 and r["offset"] == 14, r
+assert r["regs"] == ["rcx+6", "rdx"] and r["value"] == "0x77880000", r
+assert r["symbol"] == "t_straddle" and r["insn"] == "mov eax, [0xe]", r
+assert all(x["tid"] == x["pid"] for x in rows), rows
+assert [x["access"] for x in rows] == ["R", "R", "W", "W", "R"], rows
+assert rows[2]["value"] == "0x8" and rows[2]["regs"] == ["rcx"], rows
+assert all(int(x["rip"], 16) > 0 for x in rows)
+END
+	then
+		echo "ok: every JSON line parses and has the expected fields"
+	else
+		echo "FAIL: the JSON trace"; cat "$TMP/trace.json"; fail=1
+	fi
+else
+	echo "skip: python3 not usable here"
+fi
+
+run $RR --stats $T
+expect_status 0 "--stats"
+expect_in err "stats: 4 instructions emulated (.*), 5 map accesses, 0 signals delivered, 0 real faults" \
+	"--stats totals"
+expect_in err "^regmap-run:   rcx  *2  *1$" "--stats: rcx read twice, written once"
+expect_in err "^regmap-run:   rbx  *1  *1$" "--stats: rbx read once, written once"
+expect_in err "^regmap-run:   rdx  *1  *0$" "--stats: rdx read once"
+expect_not_in err "^regmap-run:   rax  " "--stats: rax never touched"
+expect_in err "^regmap-run:   0x[0-9a-f]* <t_add_rcx>  *1  add$" "--stats: the add's site"
+expect_in err "^regmap-run:   [0-9]*  *[0-9]*  *4$" "--stats: one thread, 4 instructions"
+expect_in err "cost: [0-9.]* us in regmap-run per SIGSEGV stop served (4 stops" "--stats: cost"
+
+run $RR --backtrace-on-access=t_add_rcx $T
+expect_status 0 "--backtrace-on-access=t_add_rcx"
+expect_in err "\] access to rcx at 0x[0-9a-f]* <t_add_rcx>: add qword ptr \[0x8\], 0x3$" \
+	"the access is named"
+expect_in err "^regmap-run:     #0 .* in t_add_rcx (t_traced)$" "frame 0 is the access"
+expect_in err "^regmap-run:     #1 .* in main+[0-9]* (t_traced)$" "frame 1 is its caller"
+expect_not_in err "t_straddle" "no backtrace for other sites"
+n=$(grep -c "^regmap-run:     #0 " "$TMP/err")
+[ "$n" = 1 ] && echo "ok: one backtrace" || { echo "FAIL: $n backtraces"; fail=1; }
+
+run $RR --backtrace-on-access=all $T
+expect_status 0 "--backtrace-on-access=all"
+n=$(grep -c "^regmap-run:     #1 .* in main+" "$TMP/err")
+[ "$n" = 4 ] && echo "ok: all: a backtrace at each of the 4 instructions" ||
+	{ echo "FAIL: all: $n backtraces"; fail=1; }
+
+run $RR --backtrace-on-access=step+0x40,t_straddle+0,t_read_rbx+1 $T
+expect_status 0 "--backtrace-on-access with offsets"
+expect_in err "<t_straddle>" "t_straddle+0 matches t_straddle"
+expect_not_in err "<t_read_rbx>" "t_read_rbx+1 matches nothing"
+
+run $RR --trace-format=yaml $T
+expect_status 125 "--trace-format=yaml"
+finish
