@@ -20,6 +20,40 @@ const struct emu_table_entry *emu_table_lookup(unsigned zydis_mnemonic);
 
 #define EMU_HANDLER(name) enum regmap_emu_status name(struct emu_ctx *ctx)
 
+/* The stub of the instruction's fastop table for size bytes, or NULL. */
+static inline const void *emu_fop_stub(const struct emu_ctx *ctx, unsigned size)
+{
+	return ctx->insn->fop ? ctx->insn->fop[emu_fop_size_index(size)] : NULL;
+}
+
+/* Read op[0] into f->rax and op[1] into f->rsi: a two-operand fastop's inputs. */
+static inline enum regmap_emu_status emu_fop_load(struct emu_ctx *ctx, struct emu_fop *f)
+{
+	enum regmap_emu_status st = emu_op_read(ctx, 0, &f->rax);
+
+	return st ? st : emu_op_read(ctx, 1, &f->rsi);
+}
+
+/*
+ * The common end of a fastop handler: run stub on f, write f->rax (cut to
+ * size) to op[0] if write, then take the arithmetic flags from f.
+ */
+static inline enum regmap_emu_status emu_fop_finish(struct emu_ctx *ctx, const void *stub,
+						    struct emu_fop *f, unsigned size,
+						    bool write)
+{
+	enum regmap_emu_status st;
+
+	emu_fastop(stub, f);
+	if (write) {
+		st = emu_op_write(ctx, 0, f->rax & emu_mask(size));
+		if (st)
+			return st;
+	}
+	emu_set_arith_flags(ctx, f->flags);
+	return REGMAP_EMU_OK;
+}
+
 /* h_mov.c: data movement, no flags */
 EMU_HANDLER(emu_h_mov);		/* MOV, MOVNTI */
 EMU_HANDLER(emu_h_movzx);	/* MOVZX */

@@ -5,11 +5,6 @@
  */
 #include "emu_handlers.h"
 
-static const void *bit_stub(const struct emu_ctx *ctx, unsigned size)
-{
-	return ctx->insn->fop ? ctx->insn->fop[emu_fop_size_index(size)] : NULL;
-}
-
 /* Base of the segment override of the memory operand (0 for none). */
 static uint64_t bit_seg_base(const struct emu_ctx *ctx)
 {
@@ -65,7 +60,7 @@ EMU_HANDLER(emu_h_bt)
 {
 	const struct emu_insn *insn = ctx->insn;
 	unsigned size = insn->op[0].size;
-	const void *stub = bit_stub(ctx, size);
+	const void *stub = emu_fop_stub(ctx, size);
 	bool write = insn->variant == EMU_ALU_WRITE;
 	struct emu_fop f = { .flags = ctx->in.rflags };
 	enum regmap_emu_status st;
@@ -84,14 +79,7 @@ EMU_HANDLER(emu_h_bt)
 	else
 		f.rsi = insn->op[1].imm;
 	f.rsi &= 8 * size - 1;
-	emu_fastop(stub, &f);
-	if (write) {
-		st = emu_op_write(ctx, 0, f.rax & emu_mask(size));
-		if (st)
-			return st;
-	}
-	emu_set_arith_flags(ctx, f.flags);
-	return REGMAP_EMU_OK;
+	return emu_fop_finish(ctx, stub, &f, size, write);
 }
 
 /*
@@ -104,7 +92,7 @@ EMU_HANDLER(emu_h_bitscan)
 {
 	const struct emu_insn *insn = ctx->insn;
 	unsigned size = insn->op[0].size;
-	const void *stub = bit_stub(ctx, size);
+	const void *stub = emu_fop_stub(ctx, size);
 	struct emu_fop f = { .flags = ctx->in.rflags };
 	enum regmap_emu_status st;
 

@@ -57,7 +57,7 @@ EMU_HANDLER(emu_h_bmi)
 		return REGMAP_EMU_UNSUPPORTED;
 	if (insn->nops == 3 && insn->op[2].kind == EMU_OP_IMM)
 		return bmi_rorx(ctx, size);
-	stub = insn->fop ? insn->fop[emu_fop_size_index(size)] : NULL;
+	stub = emu_fop_stub(ctx, size);
 	if (!stub)
 		return REGMAP_EMU_UNSUPPORTED;
 	if (insn->fop == emu_fop_mulx)
@@ -68,12 +68,7 @@ EMU_HANDLER(emu_h_bmi)
 		st = emu_op_read(ctx, 2, &f.rdx);
 	if (st)
 		return st;
-	emu_fastop(stub, &f);
-	st = emu_op_write(ctx, 0, f.rax & emu_mask(size));
-	if (st)
-		return st;
-	emu_set_arith_flags(ctx, f.flags);
-	return REGMAP_EMU_OK;
+	return emu_fop_finish(ctx, stub, &f, size, true);
 }
 
 /* ADCX/ADOX r, r/m: add with CF or OF in and out; no other flag changes. */
@@ -81,23 +76,16 @@ EMU_HANDLER(emu_h_adx)
 {
 	const struct emu_insn *insn = ctx->insn;
 	unsigned size = insn->op[0].size;
-	const void *stub = insn->fop ? insn->fop[emu_fop_size_index(size)] : NULL;
+	const void *stub = emu_fop_stub(ctx, size);
 	struct emu_fop f = { .flags = ctx->in.rflags };
 	enum regmap_emu_status st;
 
 	if (insn->nops < 2 || !stub || (size != 4 && size != 8))
 		return REGMAP_EMU_UNSUPPORTED;
-	st = emu_op_read(ctx, 0, &f.rax);
-	if (!st)
-		st = emu_op_read(ctx, 1, &f.rsi);
+	st = emu_fop_load(ctx, &f);
 	if (st)
 		return st;
-	emu_fastop(stub, &f);
-	st = emu_op_write(ctx, 0, f.rax & emu_mask(size));
-	if (st)
-		return st;
-	emu_set_arith_flags(ctx, f.flags);
-	return REGMAP_EMU_OK;
+	return emu_fop_finish(ctx, stub, &f, size, true);
 }
 
 /*
@@ -108,15 +96,13 @@ EMU_HANDLER(emu_h_crc32)
 {
 	const struct emu_insn *insn = ctx->insn;
 	unsigned size = insn->op[0].size;
-	const void *stub = insn->fop ? insn->fop[emu_fop_size_index(insn->op[1].size)] : NULL;
+	const void *stub = emu_fop_stub(ctx, insn->op[1].size);
 	struct emu_fop f = { .flags = ctx->in.rflags };
 	enum regmap_emu_status st;
 
 	if (insn->nops < 2 || !stub || (size != 4 && size != 8))
 		return REGMAP_EMU_UNSUPPORTED;
-	st = emu_op_read(ctx, 0, &f.rax);
-	if (!st)
-		st = emu_op_read(ctx, 1, &f.rsi);
+	st = emu_fop_load(ctx, &f);
 	if (st)
 		return st;
 	emu_fastop(stub, &f);

@@ -26,15 +26,10 @@ static void muldiv_put(struct emu_ctx *ctx, const struct emu_fop *f, unsigned si
 	emu_reg_set(&ctx->out, REGMAP_RDX, size, f->rdx);
 }
 
-static const void *muldiv_stub(const struct emu_ctx *ctx, unsigned size)
-{
-	return ctx->insn->fop ? ctx->insn->fop[emu_fop_size_index(size)] : NULL;
-}
-
 EMU_HANDLER(emu_h_mul1)
 {
 	unsigned size = ctx->insn->op[0].size;
-	const void *stub = muldiv_stub(ctx, size);
+	const void *stub = emu_fop_stub(ctx, size);
 	struct emu_fop f = {
 		.rax = ctx->in.gpr[REGMAP_RAX],
 		.rdx = ctx->in.gpr[REGMAP_RDX],
@@ -55,8 +50,8 @@ EMU_HANDLER(emu_h_mul1)
 
 /*
  * IMUL r, r/m and IMUL r, r/m, imm.  Both run the two-operand stub: the
- * three-operand form as rax = r/m, rsi = imm (sign-extended, then cut to
- * the operand size like any operand).
+ * three-operand form as rax = r/m, rsi = imm (emu_op_read gives it
+ * sign-extended, then cut to the operand size like any operand).
  */
 EMU_HANDLER(emu_h_imul)
 {
@@ -71,21 +66,15 @@ EMU_HANDLER(emu_h_imul)
 	if (insn->nops < 2 || !stub)
 		return REGMAP_EMU_UNSUPPORTED;
 	if (insn->nops == 2) {
-		st = emu_op_read(ctx, 0, &f.rax);
-		if (!st)
-			st = emu_op_read(ctx, 1, &f.rsi);
+		st = emu_fop_load(ctx, &f);
 	} else {
 		st = emu_op_read(ctx, 1, &f.rax);
-		f.rsi = insn->op[2].imm & emu_mask(size);
+		if (!st)
+			st = emu_op_read(ctx, 2, &f.rsi);
 	}
 	if (st)
 		return st;
-	emu_fastop(stub, &f);
-	st = emu_op_write(ctx, 0, f.rax & emu_mask(size));
-	if (st)
-		return st;
-	emu_set_arith_flags(ctx, f.flags);
-	return REGMAP_EMU_OK;
+	return emu_fop_finish(ctx, stub, &f, size, true);
 }
 
 /*
@@ -119,7 +108,7 @@ static bool div_faults(uint64_t hi, uint64_t lo, uint64_t src, unsigned size,
 EMU_HANDLER(emu_h_div)
 {
 	unsigned size = ctx->insn->op[0].size;
-	const void *stub = muldiv_stub(ctx, size);
+	const void *stub = emu_fop_stub(ctx, size);
 	bool is_signed = ctx->insn->fop == emu_fop_idiv;
 	struct emu_fop f = {
 		.rax = ctx->in.gpr[REGMAP_RAX],

@@ -22,30 +22,10 @@ static uint64_t shift_count(const struct emu_ctx *ctx, unsigned i)
 	return op->imm & 0xff;
 }
 
-static const void *shift_stub(const struct emu_ctx *ctx, unsigned size)
-{
-	return ctx->insn->fop ? ctx->insn->fop[emu_fop_size_index(size)] : NULL;
-}
-
-/* Run the stub on f and write the result to op[0] and the flags. */
-static enum regmap_emu_status shift_finish(struct emu_ctx *ctx, const void *stub,
-					   struct emu_fop *f, unsigned size)
-{
-	enum regmap_emu_status st;
-
-	emu_fastop(stub, f);
-	/* written even for a count of 0, as the CPU does (zero-extending eax) */
-	st = emu_op_write(ctx, 0, f->rax & emu_mask(size));
-	if (st)
-		return st;
-	emu_set_arith_flags(ctx, f->flags);
-	return REGMAP_EMU_OK;
-}
-
 EMU_HANDLER(emu_h_shift)
 {
 	unsigned size = ctx->insn->op[0].size;
-	const void *stub = shift_stub(ctx, size);
+	const void *stub = emu_fop_stub(ctx, size);
 	struct emu_fop f = { .flags = ctx->in.rflags };
 	enum regmap_emu_status st;
 
@@ -55,23 +35,22 @@ EMU_HANDLER(emu_h_shift)
 	if (st)
 		return st;
 	f.rcx = shift_count(ctx, 1);
-	return shift_finish(ctx, stub, &f, size);
+	/* written even for a count of 0, as the CPU does (zero-extending eax) */
+	return emu_fop_finish(ctx, stub, &f, size, true);
 }
 
 EMU_HANDLER(emu_h_shxd)
 {
 	unsigned size = ctx->insn->op[0].size;
-	const void *stub = shift_stub(ctx, size);
+	const void *stub = emu_fop_stub(ctx, size);
 	struct emu_fop f = { .flags = ctx->in.rflags };
 	enum regmap_emu_status st;
 
 	if (ctx->insn->nops < 3 || !stub)
 		return REGMAP_EMU_UNSUPPORTED;
-	st = emu_op_read(ctx, 0, &f.rax);
-	if (!st)
-		st = emu_op_read(ctx, 1, &f.rsi);
+	st = emu_fop_load(ctx, &f);
 	if (st)
 		return st;
 	f.rcx = shift_count(ctx, 2);
-	return shift_finish(ctx, stub, &f, size);
+	return emu_fop_finish(ctx, stub, &f, size, true);
 }

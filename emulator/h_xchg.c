@@ -40,20 +40,29 @@ EMU_HANDLER(emu_h_xchg)
 	return st ? st : emu_op_write(ctx, m, rval);
 }
 
-EMU_HANDLER(emu_h_xadd)
+/*
+ * The operands of XADD and CMPXCHG: the memory destination op[0] and the
+ * register source op[1].  A register destination never faults: NOT_MAP.
+ */
+static enum regmap_emu_status emu_xchg_read(struct emu_ctx *ctx, uint64_t *mval,
+					    uint64_t *rval)
 {
 	const struct emu_insn *insn = ctx->insn;
-	unsigned size = insn->op[0].size;
-	struct emu_fop f;
-	uint64_t mval, rval;
 	enum regmap_emu_status st;
 
 	if (insn->mem != 0 || insn->nops != 2)
 		return REGMAP_EMU_NOT_MAP;
-	st = emu_op_read(ctx, 0, &mval);
-	if (st)
-		return st;
-	st = emu_op_read(ctx, 1, &rval);
+	st = emu_op_read(ctx, 0, mval);
+	return st ? st : emu_op_read(ctx, 1, rval);
+}
+
+EMU_HANDLER(emu_h_xadd)
+{
+	unsigned size = ctx->insn->op[0].size;
+	struct emu_fop f;
+	uint64_t mval, rval;
+	enum regmap_emu_status st = emu_xchg_read(ctx, &mval, &rval);
+
 	if (st)
 		return st;
 
@@ -67,18 +76,11 @@ EMU_HANDLER(emu_h_xadd)
 
 EMU_HANDLER(emu_h_cmpxchg)
 {
-	const struct emu_insn *insn = ctx->insn;
-	unsigned size = insn->op[0].size;
+	unsigned size = ctx->insn->op[0].size;
 	struct emu_fop f;
 	uint64_t mval, rval, acc;
-	enum regmap_emu_status st;
+	enum regmap_emu_status st = emu_xchg_read(ctx, &mval, &rval);
 
-	if (insn->mem != 0 || insn->nops != 2)
-		return REGMAP_EMU_NOT_MAP;
-	st = emu_op_read(ctx, 0, &mval);
-	if (st)
-		return st;
-	st = emu_op_read(ctx, 1, &rval);
 	if (st)
 		return st;
 	acc = emu_reg_get(&ctx->in, REGMAP_RAX, size);

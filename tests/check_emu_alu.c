@@ -5,82 +5,37 @@
  * undefined are masked out.
  */
 #include <check.h>
-#include <stdlib.h>
 
 #include "emu_vec.h"
-
-#define CF REGMAP_FLAGS_CF
-#define PF REGMAP_FLAGS_PF
-#define AF REGMAP_FLAGS_AF
-#define ZF REGMAP_FLAGS_ZF
-#define SF REGMAP_FLAGS_SF
-#define OF REGMAP_FLAGS_OF
-#define ARITH REGMAP_FLAGS_ARITH
-
-static struct regmap_cpu cpu, init, want;
-static struct regmap_emu_result res;
-static size_t len;
-
-static void setup(void)
-{
-	vec_init(&cpu);
-}
-
-/* Run the listed bytes on cpu; init keeps the state before. */
-#define RUN(...) ({ \
-	static const uint8_t b_[] = { __VA_ARGS__ }; \
-	init = cpu; \
-	len = sizeof(b_); \
-	vec_exec(&cpu, b_, sizeof(b_), &res); })
-
-/* want := the state before, with rip past the instruction */
-static void expect_next(void)
-{
-	want = init;
-	want.rip = init.rip + len;
-}
-
-/* cpu == want, ignoring the rflags bits in undef */
-static void check_cpu(uint64_t undef)
-{
-	for (int i = 0; i < 16; i++)
-		ck_assert_msg(cpu.gpr[i] == want.gpr[i], "gpr[%d]: got %#llx, want %#llx",
-			      i, (unsigned long long)cpu.gpr[i], (unsigned long long)want.gpr[i]);
-	ck_assert_uint_eq(cpu.rip, want.rip);
-	ck_assert_msg((cpu.rflags & ~undef) == (want.rflags & ~undef),
-		      "rflags: got %#llx, want %#llx (ignoring %#llx)",
-		      (unsigned long long)cpu.rflags, (unsigned long long)want.rflags,
-		      (unsigned long long)undef);
-}
 
 START_TEST(add_sizes)
 {
 	/* add qword [0x10], 5: rdx 0x...0321 + 5 = 0x...0326 */
-	ck_assert_int_eq(RUN(0x48, 0x83, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00, 0x05), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x48, 0x83, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00, 0x05), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RDX] = 0x0303030303030326ull;
 	want.rflags = 0x202;		/* 0x26 has three bits set: PF clear */
 	check_cpu(0);
 
 	/* add byte [0x9], 0xff: byte 1 of rcx, 0x02 + 0xff = 0x101 */
-	setup();
-	ck_assert_int_eq(RUN(0x80, 0x04, 0x25, 0x09, 0x00, 0x00, 0x00, 0xff), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x80, 0x04, 0x25, 0x09, 0x00, 0x00, 0x00, 0xff), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RCX] = 0x0202020202020111ull;
 	want.rflags = 0x202 | CF | AF;
 	check_cpu(0);
 
 	/* add qword [0x0], -1: the imm8 is sign-extended to 64 bits */
-	setup();
-	ck_assert_int_eq(RUN(0x48, 0x83, 0x04, 0x25, 0x00, 0x00, 0x00, 0x00, 0xff), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x48, 0x83, 0x04, 0x25, 0x00, 0x00, 0x00, 0x00, 0xff), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x0101010101010100ull;
 	want.rflags = 0x202 | CF | PF | AF;
 	check_cpu(0);
 
 	/* lock add qword [0x10], 5: LOCK changes nothing */
-	setup();
-	ck_assert_int_eq(RUN(0xf0, 0x48, 0x83, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00, 0x05),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xf0, 0x48, 0x83, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00, 0x05),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RDX] = 0x0303030303030326ull;
@@ -92,31 +47,31 @@ END_TEST
 START_TEST(map_as_source)
 {
 	/* sub ax, [0x30]: 0x0101 - 0x0761 = 0xf9a0, borrow */
-	ck_assert_int_eq(RUN(0x66, 0x2b, 0x04, 0x25, 0x30, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x66, 0x2b, 0x04, 0x25, 0x30, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x010101010101f9a0ull;
 	want.rflags = 0x202 | CF | PF | SF;
 	check_cpu(0);
 
 	/* add eax, [0x8]: 0x01010101 + 0x02020211; the register write zero-extends */
-	setup();
-	ck_assert_int_eq(RUN(0x03, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x03, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x03030312ull;
 	want.rflags = 0x202 | PF;
 	check_cpu(0);
 
 	/* add ah, [0x8]: 0x01 + 0x11 into bits 8..15 of rax */
-	setup();
-	ck_assert_int_eq(RUN(0x02, 0x24, 0x25, 0x08, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x02, 0x24, 0x25, 0x08, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x0101010101011201ull;
 	want.rflags = 0x202 | PF;
 	check_cpu(0);
 
 	/* add rax, [0x80]: the rip slot reads the next instruction's address */
-	setup();
-	ck_assert_int_eq(RUN(0x48, 0x03, 0x04, 0x25, 0x80, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x48, 0x03, 0x04, 0x25, 0x80, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x0101010101010101ull + VEC_RIP + 8;
 	want.rflags = 0x202 | PF;	/* low byte 0x01 + 0x08 = 0x09 */
@@ -130,7 +85,7 @@ START_TEST(straddle_and_unaligned)
 	 * xor dword [0xe], -1: bytes 0xe-0xf are the top of rcx, 0x10-0x11
 	 * the bottom of rdx: 0x03210202 ^ 0xffffffff = 0xfcdefdfd.
 	 */
-	ck_assert_int_eq(RUN(0x83, 0x34, 0x25, 0x0e, 0x00, 0x00, 0x00, 0xff), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x83, 0x34, 0x25, 0x0e, 0x00, 0x00, 0x00, 0xff), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RCX] = 0xfdfd020202020211ull;
 	want.gpr[REGMAP_RDX] = 0x030303030303fcdeull;
@@ -138,8 +93,8 @@ START_TEST(straddle_and_unaligned)
 	check_cpu(AF);
 
 	/* and word [0x3e], si: top word of rdi 0x0808 & 0x0761 = 0 */
-	setup();
-	ck_assert_int_eq(RUN(0x66, 0x21, 0x34, 0x25, 0x3e, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x66, 0x21, 0x34, 0x25, 0x3e, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RDI] = 0x0000080808080871ull;
 	want.rflags = 0x202 | ZF | PF;
@@ -151,24 +106,24 @@ START_TEST(carry_in)
 {
 	/* adc qword [0x18], rcx with CF set: rbx + rcx + 1 */
 	cpu.rflags |= CF;
-	ck_assert_int_eq(RUN(0x48, 0x11, 0x0c, 0x25, 0x18, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x48, 0x11, 0x0c, 0x25, 0x18, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RBX] = 0x0606060606060643ull;
 	want.rflags = 0x202;
 	check_cpu(0);
 
 	/* the same with CF clear */
-	setup();
-	ck_assert_int_eq(RUN(0x48, 0x11, 0x0c, 0x25, 0x18, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x48, 0x11, 0x0c, 0x25, 0x18, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RBX] = 0x0606060606060642ull;
 	want.rflags = 0x202 | PF;
 	check_cpu(0);
 
 	/* sbb dword [0x18], 0x10 with CF set: 0x04040431 - 0x10 - 1 */
-	setup();
+	vec_setup();
 	cpu.rflags |= CF;
-	ck_assert_int_eq(RUN(0x83, 0x1c, 0x25, 0x18, 0x00, 0x00, 0x00, 0x10), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x83, 0x1c, 0x25, 0x18, 0x00, 0x00, 0x00, 0x10), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RBX] = 0x0404040404040420ull;
 	want.rflags = 0x202;
@@ -179,15 +134,15 @@ END_TEST
 START_TEST(flags_only)
 {
 	/* cmp qword [0x8], rdx: rcx - rdx = 0xfefefefefefefef0, nothing written */
-	ck_assert_int_eq(RUN(0x48, 0x39, 0x14, 0x25, 0x08, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x48, 0x39, 0x14, 0x25, 0x08, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.rflags = 0x202 | CF | PF | SF;
 	check_cpu(0);
 
 	/* test byte [0x0], 0x80: 0x01 & 0x80 = 0 clears CF and OF */
-	setup();
+	vec_setup();
 	cpu.rflags |= ARITH;
-	ck_assert_int_eq(RUN(0xf6, 0x04, 0x25, 0x00, 0x00, 0x00, 0x00, 0x80), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0xf6, 0x04, 0x25, 0x00, 0x00, 0x00, 0x00, 0x80), REGMAP_EMU_OK);
 	expect_next();
 	want.rflags = 0x202 | ZF | PF;
 	check_cpu(AF);
@@ -200,14 +155,14 @@ START_TEST(rflags_write_wins)
 	 * add qword [0x88], 0x40: writes 0x242 (ZF) to rflags; the add's own
 	 * flags (ZF clear, PF set) lose against the map write.
 	 */
-	ck_assert_int_eq(RUN(0x48, 0x83, 0x04, 0x25, 0x88, 0x00, 0x00, 0x00, 0x40), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x48, 0x83, 0x04, 0x25, 0x88, 0x00, 0x00, 0x00, 0x40), REGMAP_EMU_OK);
 	expect_next();
 	want.rflags = 0x242;
 	check_cpu(0);
 
 	/* add qword [0x80], 0x10 jumps 0x10 bytes past the next instruction */
-	setup();
-	ck_assert_int_eq(RUN(0x48, 0x83, 0x04, 0x25, 0x80, 0x00, 0x00, 0x00, 0x10), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x48, 0x83, 0x04, 0x25, 0x80, 0x00, 0x00, 0x00, 0x10), REGMAP_EMU_OK);
 	expect_next();
 	want.rip = VEC_RIP + 9 + 0x10;
 	want.rflags = 0x202;		/* low byte 0x09 + 0x10 = 0x19 */
@@ -219,32 +174,32 @@ START_TEST(one_operand)
 {
 	/* inc byte [0x38]: 0x71 -> 0x72, CF kept */
 	cpu.rflags |= CF;
-	ck_assert_int_eq(RUN(0xfe, 0x04, 0x25, 0x38, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0xfe, 0x04, 0x25, 0x38, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RDI] = 0x0808080808080872ull;
 	want.rflags = 0x202 | CF | PF;
 	check_cpu(0);
 
 	/* dec qword [0x50]: 0x...0ba1 - 1, CF (clear) kept */
-	setup();
-	ck_assert_int_eq(RUN(0x48, 0xff, 0x0c, 0x25, 0x50, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x48, 0xff, 0x0c, 0x25, 0x50, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_R10] = 0x0b0b0b0b0b0b0ba0ull;
 	want.rflags = 0x202 | PF;
 	check_cpu(0);
 
 	/* neg qword [0x40]: -0x0909090909090981 */
-	setup();
-	ck_assert_int_eq(RUN(0x48, 0xf7, 0x1c, 0x25, 0x40, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x48, 0xf7, 0x1c, 0x25, 0x40, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_R8] = 0xf6f6f6f6f6f6f67full;
 	want.rflags = 0x202 | CF | AF | SF;
 	check_cpu(0);
 
 	/* not word [0x48]: 0x0a91 -> 0xf56e, no flag changes */
-	setup();
+	vec_setup();
 	cpu.rflags |= ARITH;
-	ck_assert_int_eq(RUN(0x66, 0xf7, 0x14, 0x25, 0x48, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x66, 0xf7, 0x14, 0x25, 0x48, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_R9] = 0x0a0a0a0a0a0af56eull;
 	check_cpu(0);
@@ -254,15 +209,15 @@ END_TEST
 START_TEST(outside_the_map)
 {
 	/* add qword [0x1000], 1: not a map access */
-	ck_assert_int_eq(RUN(0x48, 0x83, 0x04, 0x25, 0x00, 0x10, 0x00, 0x00, 0x01),
+	ck_assert_int_eq(VEC_RUN(0x48, 0x83, 0x04, 0x25, 0x00, 0x10, 0x00, 0x00, 0x01),
 			 REGMAP_EMU_NOT_MAP);
 	ck_assert_uint_eq(res.fault_addr, 0x1000);
 	want = init;
 	check_cpu(0);
 
 	/* add dword [0x8e], 1: 0x8e-0x91 straddles the end of the map */
-	setup();
-	ck_assert_int_eq(RUN(0x83, 0x04, 0x25, 0x8e, 0x00, 0x00, 0x00, 0x01), REGMAP_EMU_PARTIAL);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x83, 0x04, 0x25, 0x8e, 0x00, 0x00, 0x00, 0x01), REGMAP_EMU_PARTIAL);
 	ck_assert_uint_eq(res.fault_addr, 0x90);
 	want = init;
 	check_cpu(0);
@@ -274,7 +229,7 @@ static Suite *alu_suite(void)
 	Suite *s = suite_create("emu_alu");
 	TCase *tc = tcase_create("vectors");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, vec_setup, NULL);
 	tcase_add_test(tc, add_sizes);
 	tcase_add_test(tc, map_as_source);
 	tcase_add_test(tc, straddle_and_unaligned);
@@ -289,11 +244,5 @@ static Suite *alu_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(alu_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vec_run_suite(alu_suite());
 }

@@ -8,52 +8,11 @@
 #include <check.h>
 #include <cpuid.h>
 #include <stdbool.h>
-#include <stdlib.h>
 
 #include "emu_vec.h"
 
-#define CF REGMAP_FLAGS_CF
-#define PF REGMAP_FLAGS_PF
-#define AF REGMAP_FLAGS_AF
-#define ZF REGMAP_FLAGS_ZF
-#define SF REGMAP_FLAGS_SF
-#define OF REGMAP_FLAGS_OF
-#define ARITH REGMAP_FLAGS_ARITH
 /* flags BT* leave undefined (ZF is unaffected) */
 #define BT_UNDEF (OF | SF | AF | PF)
-
-static struct regmap_cpu cpu, init, want;
-static struct regmap_emu_result res;
-static size_t len;
-
-static void setup(void)
-{
-	vec_init(&cpu);
-}
-
-#define RUN(...) ({ \
-	static const uint8_t b_[] = { __VA_ARGS__ }; \
-	init = cpu; \
-	len = sizeof(b_); \
-	vec_exec(&cpu, b_, sizeof(b_), &res); })
-
-static void expect_next(void)
-{
-	want = init;
-	want.rip = init.rip + len;
-}
-
-static void check_cpu(uint64_t undef)
-{
-	for (int i = 0; i < 16; i++)
-		ck_assert_msg(cpu.gpr[i] == want.gpr[i], "gpr[%d]: got %#llx, want %#llx",
-			      i, (unsigned long long)cpu.gpr[i], (unsigned long long)want.gpr[i]);
-	ck_assert_uint_eq(cpu.rip, want.rip);
-	ck_assert_msg((cpu.rflags & ~undef) == (want.rflags & ~undef),
-		      "rflags: got %#llx, want %#llx (ignoring %#llx)",
-		      (unsigned long long)cpu.rflags, (unsigned long long)want.rflags,
-		      (unsigned long long)undef);
-}
 
 static void check_status(enum regmap_emu_status st, enum regmap_emu_status expect,
 			 uint64_t fault_addr)
@@ -68,14 +27,14 @@ START_TEST(bt_immediate)
 {
 	/* bt dword [0x0], 3: bit 3 of 0x01010101 is clear; ZF unaffected */
 	cpu.rflags |= CF | ZF;
-	ck_assert_int_eq(RUN(0x0f, 0xba, 0x24, 0x25, 0x00, 0x00, 0x00, 0x00, 0x03), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x0f, 0xba, 0x24, 0x25, 0x00, 0x00, 0x00, 0x00, 0x03), REGMAP_EMU_OK);
 	expect_next();
 	want.rflags = 0x202 | ZF;
 	check_cpu(BT_UNDEF);
 
 	/* bts qword [0x8], 63 */
-	setup();
-	ck_assert_int_eq(RUN(0x48, 0x0f, 0xba, 0x2c, 0x25, 0x08, 0x00, 0x00, 0x00, 0x3f),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x48, 0x0f, 0xba, 0x2c, 0x25, 0x08, 0x00, 0x00, 0x00, 0x3f),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RCX] = 0x8202020202020211ull;
@@ -83,8 +42,8 @@ START_TEST(bt_immediate)
 	check_cpu(BT_UNDEF);
 
 	/* btr word [0x10], 0x15: the immediate is masked to 5; bit 5 of 0x0321 */
-	setup();
-	ck_assert_int_eq(RUN(0x66, 0x0f, 0xba, 0x34, 0x25, 0x10, 0x00, 0x00, 0x00, 0x15),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x66, 0x0f, 0xba, 0x34, 0x25, 0x10, 0x00, 0x00, 0x00, 0x15),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RDX] = 0x0303030303030301ull;
@@ -95,9 +54,9 @@ START_TEST(bt_immediate)
 	 * bts qword [0x88], 11 with CF set: the BTS itself clears CF, but
 	 * the map write of rflags | OF (CF included) wins.
 	 */
-	setup();
+	vec_setup();
 	cpu.rflags |= CF;
-	ck_assert_int_eq(RUN(0x48, 0x0f, 0xba, 0x2c, 0x25, 0x88, 0x00, 0x00, 0x00, 0x0b),
+	ck_assert_int_eq(VEC_RUN(0x48, 0x0f, 0xba, 0x2c, 0x25, 0x88, 0x00, 0x00, 0x00, 0x0b),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.rflags = 0x203 | OF;
@@ -109,34 +68,34 @@ START_TEST(bt_register_offset)
 {
 	/* btc qword [0x0], rcx with rcx = 72: bit 8 of the qword at 0x8, rcx itself */
 	cpu.gpr[REGMAP_RCX] = 72;
-	ck_assert_int_eq(RUN(0x48, 0x0f, 0xbb, 0x0c, 0x25, 0x00, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x48, 0x0f, 0xbb, 0x0c, 0x25, 0x00, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RCX] = 72 | 0x100;
 	want.rflags = 0x202;
 	check_cpu(BT_UNDEF);
 
 	/* bt dword [0x10], edi with edi = -1: bit 31 of the dword at 0xc (top of rcx) */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RDI] = 0xffffffffull;
 	cpu.gpr[REGMAP_RCX] = 0x8000000000000000ull;
-	ck_assert_int_eq(RUN(0x0f, 0xa3, 0x3c, 0x25, 0x10, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x0f, 0xa3, 0x3c, 0x25, 0x10, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.rflags = 0x202 | CF;
 	check_cpu(BT_UNDEF);
 
 	/* bt qword [0x100], rax with rax = -0x780: bit 0 of the qword at 0x10 */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = (uint64_t)-0x780ll;
-	ck_assert_int_eq(RUN(0x48, 0x0f, 0xa3, 0x04, 0x25, 0x00, 0x01, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x48, 0x0f, 0xa3, 0x04, 0x25, 0x00, 0x01, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.rflags = 0x202 | CF;
 	check_cpu(BT_UNDEF);
 
 	/* bt qword [0x88], rax with rax = 11: reads OF from the rflags slot */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = 11;
 	cpu.rflags |= OF;
-	ck_assert_int_eq(RUN(0x48, 0x0f, 0xa3, 0x04, 0x25, 0x88, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x48, 0x0f, 0xa3, 0x04, 0x25, 0x88, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.rflags = 0x202 | OF | CF;
 	check_cpu(BT_UNDEF);
@@ -150,7 +109,7 @@ START_TEST(bt_word_offsets)
 	 * bit 1 of the word at 0x46, the top of r8: 0x0909 -> 0x090b.
 	 */
 	cpu.gpr[REGMAP_RDX] = 0x1234000000000031ull;
-	ck_assert_int_eq(RUN(0x66, 0xf0, 0x0f, 0xab, 0x14, 0x25, 0x40, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0x66, 0xf0, 0x0f, 0xab, 0x14, 0x25, 0x40, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_R8] = 0x090b090909090981ull;
@@ -158,9 +117,9 @@ START_TEST(bt_word_offsets)
 	check_cpu(BT_UNDEF);
 
 	/* the same with dx = -16: bit 0 of the word at 0x3e, the top of rdi */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RDX] = 0x123400000000fff0ull;
-	ck_assert_int_eq(RUN(0x66, 0xf0, 0x0f, 0xab, 0x14, 0x25, 0x40, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0x66, 0xf0, 0x0f, 0xab, 0x14, 0x25, 0x40, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RDI] = 0x0809080808080871ull;
@@ -173,25 +132,25 @@ START_TEST(bt_statuses)
 {
 	/* bts qword [0x8], rax with rax = -65: the qword at -8, outside */
 	cpu.gpr[REGMAP_RAX] = (uint64_t)-65ll;
-	check_status(RUN(0x48, 0x0f, 0xab, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	check_status(VEC_RUN(0x48, 0x0f, 0xab, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 		     REGMAP_EMU_NOT_MAP, (uint64_t)-8ll);
 
 	/* bt qword [0x88], rax with rax = 64: the qword at 0x90, outside */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = 64;
-	check_status(RUN(0x48, 0x0f, 0xa3, 0x04, 0x25, 0x88, 0x00, 0x00, 0x00),
+	check_status(VEC_RUN(0x48, 0x0f, 0xa3, 0x04, 0x25, 0x88, 0x00, 0x00, 0x00),
 		     REGMAP_EMU_NOT_MAP, 0x90);
 
 	/* bt dword [0x8e], eax with eax = 0: 0x8e-0x91 straddles the end */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = 0;
-	check_status(RUN(0x0f, 0xa3, 0x04, 0x25, 0x8e, 0x00, 0x00, 0x00),
+	check_status(VEC_RUN(0x0f, 0xa3, 0x04, 0x25, 0x8e, 0x00, 0x00, 0x00),
 		     REGMAP_EMU_PARTIAL, 0x90);
 
 	/* ... and with eax = 32 the dword at 0x92 is wholly outside */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = 32;
-	check_status(RUN(0x0f, 0xa3, 0x04, 0x25, 0x8e, 0x00, 0x00, 0x00),
+	check_status(VEC_RUN(0x0f, 0xa3, 0x04, 0x25, 0x8e, 0x00, 0x00, 0x00),
 		     REGMAP_EMU_NOT_MAP, 0x92);
 }
 END_TEST
@@ -218,32 +177,32 @@ START_TEST(scans)
 	uint64_t flags;
 
 	/* bsf eax, [0x8]: 0x02020211 -> 0, zero-extended */
-	ck_assert_int_eq(RUN(0x0f, 0xbc, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x0f, 0xbc, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0;
 	want.rflags = 0x202;
 	check_cpu(ARITH & ~ZF);
 
 	/* bsr rax, [0x10]: top set bit of 0x0303030303030321 is 57 */
-	setup();
-	ck_assert_int_eq(RUN(0x48, 0x0f, 0xbd, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x48, 0x0f, 0xbd, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 57;
 	want.rflags = 0x202;
 	check_cpu(ARITH & ~ZF);
 
 	/* bsf rax, [0x18] with rbx = 0: ZF set, rax left alone */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RBX] = 0;
-	ck_assert_int_eq(RUN(0x48, 0x0f, 0xbc, 0x04, 0x25, 0x18, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x48, 0x0f, 0xbc, 0x04, 0x25, 0x18, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.rflags = 0x202 | ZF;
 	check_cpu(ARITH & ~ZF);
 
 	/* bsf eax, [0x18] with rbx = 0: rax (all 64 bits) and flags as the CPU leaves them */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RBX] = 0;
-	ck_assert_int_eq(RUN(0x0f, 0xbc, 0x04, 0x25, 0x18, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0x0f, 0xbc, 0x04, 0x25, 0x18, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	flags = init.rflags;
 	want.gpr[REGMAP_RAX] = native_bsfl(init.gpr[REGMAP_RAX], 0, &flags);
@@ -273,7 +232,7 @@ START_TEST(zero_counts)
 
 	/* tzcnt ax, [0x10]: 0x0321 has bit 0 set: 0, ZF for a zero result */
 	cpu.rflags |= CF;
-	ck_assert_int_eq(RUN(0x66, 0xf3, 0x0f, 0xbc, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0x66, 0xf3, 0x0f, 0xbc, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x0101010101010000ull;
@@ -281,9 +240,9 @@ START_TEST(zero_counts)
 	check_cpu(OF | SF | AF | PF);
 
 	/* lzcnt ecx, [0x18] with rbx = 0: 32 and CF */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RBX] = 0;
-	ck_assert_int_eq(RUN(0xf3, 0x0f, 0xbd, 0x0c, 0x25, 0x18, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
+	ck_assert_int_eq(VEC_RUN(0xf3, 0x0f, 0xbd, 0x0c, 0x25, 0x18, 0x00, 0x00, 0x00), REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RCX] = 32;
 	want.rflags = 0x202 | CF;
@@ -295,7 +254,7 @@ START_TEST(population_count)
 {
 	/* popcnt rax, [0x8]: 0x0202020202020211 has 9 bits; every flag cleared */
 	cpu.rflags |= ARITH;
-	ck_assert_int_eq(RUN(0xf3, 0x48, 0x0f, 0xb8, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xf3, 0x48, 0x0f, 0xb8, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 9;
@@ -303,8 +262,8 @@ START_TEST(population_count)
 	check_cpu(0);
 
 	/* popcnt r11d, [0x8e]: partly outside */
-	setup();
-	check_status(RUN(0xf3, 0x44, 0x0f, 0xb8, 0x1c, 0x25, 0x8e, 0x00, 0x00, 0x00),
+	vec_setup();
+	check_status(VEC_RUN(0xf3, 0x44, 0x0f, 0xb8, 0x1c, 0x25, 0x8e, 0x00, 0x00, 0x00),
 		     REGMAP_EMU_PARTIAL, 0x90);
 }
 END_TEST
@@ -313,10 +272,8 @@ int main(void)
 {
 	Suite *s = suite_create("emu_bit");
 	TCase *tc = tcase_create("vectors");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, vec_setup, NULL);
 	tcase_add_test(tc, bt_immediate);
 	tcase_add_test(tc, bt_register_offset);
 	tcase_add_test(tc, bt_word_offsets);
@@ -325,9 +282,5 @@ int main(void)
 	tcase_add_test(tc, zero_counts);
 	tcase_add_test(tc, population_count);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vec_run_suite(s);
 }

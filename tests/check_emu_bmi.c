@@ -8,50 +8,8 @@
 #include <cpuid.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "emu_vec.h"
-
-#define CF REGMAP_FLAGS_CF
-#define PF REGMAP_FLAGS_PF
-#define AF REGMAP_FLAGS_AF
-#define ZF REGMAP_FLAGS_ZF
-#define SF REGMAP_FLAGS_SF
-#define OF REGMAP_FLAGS_OF
-#define ARITH REGMAP_FLAGS_ARITH
-
-static struct regmap_cpu cpu, init, want;
-static struct regmap_emu_result res;
-static size_t len;
-
-static void setup(void)
-{
-	vec_init(&cpu);
-}
-
-#define RUN(...) ({ \
-	static const uint8_t b_[] = { __VA_ARGS__ }; \
-	init = cpu; \
-	len = sizeof(b_); \
-	vec_exec(&cpu, b_, sizeof(b_), &res); })
-
-static void expect_next(void)
-{
-	want = init;
-	want.rip = init.rip + len;
-}
-
-static void check_cpu(uint64_t undef)
-{
-	for (int i = 0; i < 16; i++)
-		ck_assert_msg(cpu.gpr[i] == want.gpr[i], "gpr[%d]: got %#llx, want %#llx",
-			      i, (unsigned long long)cpu.gpr[i], (unsigned long long)want.gpr[i]);
-	ck_assert_uint_eq(cpu.rip, want.rip);
-	ck_assert_msg((cpu.rflags & ~undef) == (want.rflags & ~undef),
-		      "rflags: got %#llx, want %#llx (ignoring %#llx)",
-		      (unsigned long long)cpu.rflags, (unsigned long long)want.rflags,
-		      (unsigned long long)undef);
-}
 
 /* PDEP: the low bits of src go, in order, to the set bits of mask. */
 static uint64_t ref_pdep(uint64_t src, uint64_t mask)
@@ -89,7 +47,7 @@ static uint32_t ref_crc32c(uint32_t crc, uint64_t data, unsigned bytes)
 START_TEST(bmi1)
 {
 	/* andn rax, rcx, [0x10]: ~rcx & rdx */
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xf0, 0xf2, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xf0, 0xf2, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x0101010101010120ull;
@@ -97,10 +55,10 @@ START_TEST(bmi1)
 	check_cpu(AF | PF);
 
 	/* bextr eax, [0x8], edx with start 4, length 8: (0x02020211 >> 4) & 0xff */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RDX] = 0x0804;
 	cpu.rflags |= CF | OF;
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0x68, 0xf7, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0x68, 0xf7, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x21;
@@ -108,8 +66,8 @@ START_TEST(bmi1)
 	check_cpu(AF | SF | PF);
 
 	/* blsi rax, [0x10]: lowest set bit of rdx; CF for a non-zero source */
-	setup();
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xf8, 0xf3, 0x1c, 0x25, 0x10, 0x00, 0x00, 0x00),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xf8, 0xf3, 0x1c, 0x25, 0x10, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 1;
@@ -117,8 +75,8 @@ START_TEST(bmi1)
 	check_cpu(AF | PF);
 
 	/* blsmsk ecx, [0x18]: 0x04040431 ^ 0x04040430, zero-extended */
-	setup();
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0x70, 0xf3, 0x14, 0x25, 0x18, 0x00, 0x00, 0x00),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0x70, 0xf3, 0x14, 0x25, 0x18, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RCX] = 1;
@@ -126,8 +84,8 @@ START_TEST(bmi1)
 	check_cpu(AF | PF);
 
 	/* blsr rdx, [0x0]: rax & (rax - 1) */
-	setup();
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xe8, 0xf3, 0x0c, 0x25, 0x00, 0x00, 0x00, 0x00),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xe8, 0xf3, 0x0c, 0x25, 0x00, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RDX] = 0x0101010101010100ull;
@@ -140,7 +98,7 @@ START_TEST(bzhi_pdep_pext)
 {
 	/* bzhi rax, [0x8], rdx with index 12 */
 	cpu.gpr[REGMAP_RDX] = 12;
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xe8, 0xf5, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xe8, 0xf5, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x211;
@@ -148,9 +106,9 @@ START_TEST(bzhi_pdep_pext)
 	check_cpu(AF | PF);
 
 	/* ... with index 128 (>= 64): source unchanged, CF set */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RDX] = 0x80;
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xe8, 0xf5, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xe8, 0xf5, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = init.gpr[REGMAP_RCX];
@@ -158,17 +116,17 @@ START_TEST(bzhi_pdep_pext)
 	check_cpu(AF | PF);
 
 	/* pdep rax, rcx, [0x10]: no flag changes */
-	setup();
+	vec_setup();
 	cpu.rflags |= ARITH;
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xf3, 0xf5, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xf3, 0xf5, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = ref_pdep(init.gpr[REGMAP_RCX], init.gpr[REGMAP_RDX]);
 	check_cpu(0);
 
 	/* pext eax, ecx, [0x10] */
-	setup();
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0x72, 0xf5, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0x72, 0xf5, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = ref_pext((uint32_t)init.gpr[REGMAP_RCX],
@@ -183,41 +141,41 @@ START_TEST(bmi2_shifts)
 	cpu.gpr[REGMAP_RAX] = 0x12345678f0000000ull;
 	cpu.gpr[REGMAP_RCX] = 36;
 	cpu.rflags |= ARITH;
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0x72, 0xf7, 0x04, 0x25, 0x00, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0x72, 0xf7, 0x04, 0x25, 0x00, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0xff000000ull;
 	check_cpu(0);
 
 	/* shlx rax, [0x8], rdx with rdx = 0x44, masked to 4 */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RDX] = 0x44;
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xe9, 0xf7, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xe9, 0xf7, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x2020202020202110ull;
 	check_cpu(0);
 
 	/* shrx rax, [0xc], rdx: the qword at 0xc is the top of rcx and the bottom of rdx */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RDX] = 0x44;
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xeb, 0xf7, 0x04, 0x25, 0x0c, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xeb, 0xf7, 0x04, 0x25, 0x0c, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x0000004402020202ull >> 4;
 	check_cpu(0);
 
 	/* rorx eax, [0x8], 8 */
-	setup();
-	ck_assert_int_eq(RUN(0xc4, 0xe3, 0x7b, 0xf0, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00, 0x08),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe3, 0x7b, 0xf0, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00, 0x08),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x11020202ull;
 	check_cpu(0);
 
 	/* rorx rax, [0x8], 68: the count is masked to 4 */
-	setup();
-	ck_assert_int_eq(RUN(0xc4, 0xe3, 0xfb, 0xf0, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00, 0x44),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe3, 0xfb, 0xf0, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00, 0x44),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x1020202020202021ull;
@@ -232,7 +190,7 @@ START_TEST(mulx)
 
 	/* mulx rax, rcx, [0x18]: rdx * rbx, high half to rax, low to rcx; no flags */
 	cpu.rflags |= ARITH;
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xf3, 0xf6, 0x04, 0x25, 0x18, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xf3, 0xf6, 0x04, 0x25, 0x18, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = (uint64_t)(p >> 64);
@@ -240,16 +198,16 @@ START_TEST(mulx)
 	check_cpu(0);
 
 	/* mulx rax, rax, [0x18]: both halves to rax, the high half stays */
-	setup();
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xfb, 0xf6, 0x04, 0x25, 0x18, 0x00, 0x00, 0x00),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xfb, 0xf6, 0x04, 0x25, 0x18, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = (uint64_t)(p >> 64);
 	check_cpu(0);
 
 	/* mulx r8d, r9d, [0x18]: edx * ebx, zero-extended halves */
-	setup();
-	ck_assert_int_eq(RUN(0xc4, 0x62, 0x33, 0xf6, 0x04, 0x25, 0x18, 0x00, 0x00, 0x00),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xc4, 0x62, 0x33, 0xf6, 0x04, 0x25, 0x18, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_R8] = q >> 32;
@@ -262,7 +220,7 @@ START_TEST(adx)
 {
 	/* adcx rax, [0x8] with CF: rax + rcx + 1; only CF may change */
 	cpu.rflags |= ARITH;
-	ck_assert_int_eq(RUN(0x66, 0x48, 0x0f, 0x38, 0xf6, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0x66, 0x48, 0x0f, 0x38, 0xf6, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x0303030303030313ull;
@@ -270,9 +228,9 @@ START_TEST(adx)
 	check_cpu(0);
 
 	/* adox eax, [0x8] with OF: the carry goes through OF; CF, ZF untouched */
-	setup();
+	vec_setup();
 	cpu.rflags |= CF | OF | ZF;
-	ck_assert_int_eq(RUN(0xf3, 0x0f, 0x38, 0xf6, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xf3, 0x0f, 0x38, 0xf6, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = 0x03030313ull;
@@ -280,9 +238,9 @@ START_TEST(adx)
 	check_cpu(0);
 
 	/* adox eax, [0x8] with a carry out of bit 31: OF set, eax wraps */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = 0xfffffffffefefefeull;
-	ck_assert_int_eq(RUN(0xf3, 0x0f, 0x38, 0xf6, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xf3, 0x0f, 0x38, 0xf6, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = (uint32_t)(0xfefefefeu + 0x02020211u);
@@ -296,39 +254,39 @@ START_TEST(crc32)
 	uint64_t rcx = 0x0202020202020211ull;
 
 	/* crc32 eax, byte [0x8] */
-	ck_assert_int_eq(RUN(0xf2, 0x0f, 0x38, 0xf0, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xf2, 0x0f, 0x38, 0xf0, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = ref_crc32c(0x01010101, rcx, 1);
 	check_cpu(0);
 
 	/* crc32 eax, word [0x8] */
-	setup();
-	ck_assert_int_eq(RUN(0x66, 0xf2, 0x0f, 0x38, 0xf1, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0x66, 0xf2, 0x0f, 0x38, 0xf1, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = ref_crc32c(0x01010101, rcx, 2);
 	check_cpu(0);
 
 	/* crc32 eax, dword [0x8] */
-	setup();
-	ck_assert_int_eq(RUN(0xf2, 0x0f, 0x38, 0xf1, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xf2, 0x0f, 0x38, 0xf1, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = ref_crc32c(0x01010101, rcx, 4);
 	check_cpu(0);
 
 	/* crc32 rax, qword [0x8]: only the low 32 bits of rax are the crc */
-	setup();
-	ck_assert_int_eq(RUN(0xf2, 0x48, 0x0f, 0x38, 0xf1, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xf2, 0x48, 0x0f, 0x38, 0xf1, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = ref_crc32c(0x01010101, rcx, 8);
 	check_cpu(0);
 
 	/* crc32 rax, byte [0x8]: a byte source with a 64-bit destination */
-	setup();
-	ck_assert_int_eq(RUN(0xf2, 0x48, 0x0f, 0x38, 0xf0, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
+	vec_setup();
+	ck_assert_int_eq(VEC_RUN(0xf2, 0x48, 0x0f, 0x38, 0xf0, 0x04, 0x25, 0x08, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_OK);
 	expect_next();
 	want.gpr[REGMAP_RAX] = ref_crc32c(0x01010101, rcx, 1);
@@ -339,7 +297,7 @@ END_TEST
 START_TEST(outside_the_map)
 {
 	/* andn rax, rcx, [0x8c]: partly outside */
-	ck_assert_int_eq(RUN(0xc4, 0xe2, 0xf0, 0xf2, 0x04, 0x25, 0x8c, 0x00, 0x00, 0x00),
+	ck_assert_int_eq(VEC_RUN(0xc4, 0xe2, 0xf0, 0xf2, 0x04, 0x25, 0x8c, 0x00, 0x00, 0x00),
 			 REGMAP_EMU_PARTIAL);
 	ck_assert_uint_eq(res.fault_addr, 0x90);
 	want = init;
@@ -363,15 +321,13 @@ int main(void)
 {
 	Suite *s = suite_create("emu_bmi");
 	TCase *tc = tcase_create("vectors");
-	SRunner *sr;
-	int failed;
 
 	/* the emulator runs these on the CPU, as the target would */
 	if (!cpu_has_all()) {
 		printf("SKIP: this CPU lacks BMI1, BMI2, ADX or SSE4.2\n");
 		return 77;
 	}
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, vec_setup, NULL);
 	tcase_add_test(tc, bmi1);
 	tcase_add_test(tc, bzhi_pdep_pext);
 	tcase_add_test(tc, bmi2_shifts);
@@ -380,9 +336,5 @@ int main(void)
 	tcase_add_test(tc, crc32);
 	tcase_add_test(tc, outside_the_map);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vec_run_suite(s);
 }

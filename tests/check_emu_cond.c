@@ -9,25 +9,8 @@
  */
 #include <check.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "emu_vec.h"
-
-static struct regmap_cpu cpu, init;
-
-static void setup(void)
-{
-	vec_init(&cpu);
-	init = cpu;
-}
-
-#define ck_assert_cpu_eq(a, b) do { \
-	for (int i_ = 0; i_ < 16; i_++) \
-		ck_assert_msg((a).gpr[i_] == (b).gpr[i_], "gpr[%d]: got %#llx, want %#llx", \
-			      i_, (unsigned long long)(a).gpr[i_], (unsigned long long)(b).gpr[i_]); \
-	ck_assert_uint_eq((a).rip, (b).rip); \
-	ck_assert_uint_eq((a).rflags, (b).rflags); \
-} while (0)
 
 /* The five flags the conditions read, spread from the 5 bits of k. */
 static uint64_t flags_of(unsigned k)
@@ -82,10 +65,9 @@ START_TEST(setcc_all_conditions)
 
 	for (unsigned k = 0; k < 32; k++) {
 		const uint8_t insn[] = { 0x0f, 0x90 + cc, 0x04, 0x25, 0x09, 0, 0, 0 };
-		struct regmap_cpu want;
 		int t;
 
-		setup();
+		vec_setup();
 		cpu.rflags = flags_of(k);
 		init = cpu;
 		t = native_cc(cc, cpu.rflags);
@@ -117,11 +99,10 @@ START_TEST(cmovcc_all_conditions)
 		const uint8_t q[] = { 0x48, 0x0f, 0x40 + cc, 0x04, 0x25, 0x08, 0, 0, 0 };
 		const uint8_t d[] = { 0x0f, 0x40 + cc, 0x04, 0x25, 0x08, 0, 0, 0 };
 		const uint8_t w[] = { 0x66, 0x0f, 0x40 + cc, 0x04, 0x25, 0x08, 0, 0, 0 };
-		struct regmap_cpu want;
 		uint64_t rax, rcx;
 		int t;
 
-		setup();
+		vec_setup();
 		cpu.rflags = flags_of(k);
 		cpu.gpr[REGMAP_RAX] = rax = 0x8877665544332211ull;
 		cpu.gpr[REGMAP_RCX] = rcx = 0xf0e0d0c0b0a09080ull;
@@ -156,7 +137,7 @@ END_TEST
 
 START_TEST(setcc_rflags_slot)
 {
-	struct regmap_cpu want = init;
+	want = init;
 
 	/* seto byte [0x88] with OF clear: the low byte of rflags <- 0 (bit 1 stays) */
 	cpu.rflags = 0x202 | REGMAP_FLAGS_CF | REGMAP_FLAGS_ZF | REGMAP_FLAGS_SF;
@@ -168,7 +149,7 @@ START_TEST(setcc_rflags_slot)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* with OF set: low byte <- 1, i.e. CF alone; OF lives in byte 1 and stays */
-	setup();
+	vec_setup();
 	cpu.rflags = 0x202 | REGMAP_FLAGS_OF | REGMAP_FLAGS_PF;
 	init = cpu;
 	want = init;
@@ -181,8 +162,6 @@ END_TEST
 
 START_TEST(cmovcc_source_always_read)
 {
-	struct regmap_cpu want;
-
 	/* cmove rax, [0x100] with ZF clear: not taken, but still not a map access */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x0f, 0x44, 0x04, 0x25, 0x00, 0x01, 0, 0),
 			 REGMAP_EMU_NOT_MAP);
@@ -201,7 +180,7 @@ START_TEST(cmovcc_source_always_read)
 	ck_assert_cpu_eq(cpu, init);
 
 	/* cmove r9d, [0x1] with ZF set: an unaligned dword inside rax */
-	setup();
+	vec_setup();
 	cpu.rflags |= REGMAP_FLAGS_ZF;
 	init = cpu;
 	want = init;
@@ -217,7 +196,7 @@ static Suite *cond_suite(void)
 	Suite *s = suite_create("emu_cond");
 	TCase *tc = tcase_create("cond");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, vec_setup, NULL);
 	tcase_add_loop_test(tc, setcc_all_conditions, 0, 16);
 	tcase_add_loop_test(tc, cmovcc_all_conditions, 0, 16);
 	tcase_add_test(tc, setcc_rflags_slot);
@@ -228,11 +207,5 @@ static Suite *cond_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cond_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vec_run_suite(cond_suite());
 }

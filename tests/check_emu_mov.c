@@ -3,39 +3,12 @@
  * straddling accesses, rip and rflags slots, statuses.
  */
 #include <check.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "emu_vec.h"
 
-static struct regmap_cpu cpu, init;
-
-static void setup(void)
-{
-	vec_init(&cpu);
-	init = cpu;
-}
-
-/* The state after an instruction of len bytes that changed nothing else. */
-static struct regmap_cpu next(unsigned len)
-{
-	struct regmap_cpu c = init;
-
-	c.rip += len;
-	return c;
-}
-
-#define ck_assert_cpu_eq(a, b) do { \
-	for (int i_ = 0; i_ < 16; i_++) \
-		ck_assert_msg((a).gpr[i_] == (b).gpr[i_], "gpr[%d]: got %#llx, want %#llx", \
-			      i_, (unsigned long long)(a).gpr[i_], (unsigned long long)(b).gpr[i_]); \
-	ck_assert_uint_eq((a).rip, (b).rip); \
-	ck_assert_uint_eq((a).rflags, (b).rflags); \
-} while (0)
-
 START_TEST(load_and_store_qword)
 {
-	struct regmap_cpu want = next(8);
+	want = next(8);
 
 	/* mov rax, [0x10] */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
@@ -43,7 +16,7 @@ START_TEST(load_and_store_qword)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* mov [0x8], rbx */
-	setup();
+	vec_setup();
 	want = next(8);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x89, 0x1c, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
 	want.gpr[REGMAP_RCX] = init.gpr[REGMAP_RBX];
@@ -53,7 +26,7 @@ END_TEST
 
 START_TEST(dword_store_writes_four_bytes)
 {
-	struct regmap_cpu want = next(11);
+	want = next(11);
 
 	/* mov dword [0x4], 0x12345678: upper half of rax only, no zero-extension */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0xc7, 0x04, 0x25, 0x04, 0, 0, 0, 0x78, 0x56, 0x34, 0x12),
@@ -65,7 +38,7 @@ END_TEST
 
 START_TEST(straddling_load)
 {
-	struct regmap_cpu want = next(7);
+	want = next(7);
 
 	/* mov eax, [0xc]: high half of rcx; a 32-bit register write zero-extends */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x8b, 0x04, 0x25, 0x0c, 0, 0, 0), REGMAP_EMU_OK);
@@ -73,7 +46,7 @@ START_TEST(straddling_load)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* mov r9w, [0x8f]: last byte of rflags would be 0x8f..0x90: partly outside */
-	setup();
+	vec_setup();
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0x44, 0x8b, 0x0c, 0x25, 0x8f, 0, 0, 0),
 			 REGMAP_EMU_PARTIAL);
 	ck_assert_cpu_eq(cpu, init);
@@ -82,7 +55,7 @@ END_TEST
 
 START_TEST(rip_slot)
 {
-	struct regmap_cpu want = next(8);
+	want = next(8);
 
 	/* mov rax, [0x80] reads the address of the next instruction */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x8b, 0x04, 0x25, 0x80, 0, 0, 0), REGMAP_EMU_OK);
@@ -90,7 +63,7 @@ START_TEST(rip_slot)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* mov [0x80], rcx jumps to rcx */
-	setup();
+	vec_setup();
 	want = init;
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x89, 0x0c, 0x25, 0x80, 0, 0, 0), REGMAP_EMU_OK);
 	want.rip = init.gpr[REGMAP_RCX];
@@ -100,7 +73,7 @@ END_TEST
 
 START_TEST(rflags_slot)
 {
-	struct regmap_cpu want = next(12);
+	want = next(12);
 
 	/* mov qword [0x88], 0xfff: only CF PF AF ZF SF TF DF OF change; IF (0x200) and bit 1 stay */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0xc7, 0x04, 0x25, 0x88, 0, 0, 0, 0xff, 0x0f, 0, 0),
@@ -109,7 +82,7 @@ START_TEST(rflags_slot)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* mov word [0x87], 0x1234 straddles rip's top byte and rflags' bottom byte */
-	setup();
+	vec_setup();
 	want = next(10);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0xc7, 0x04, 0x25, 0x87, 0, 0, 0, 0x34, 0x12),
 			 REGMAP_EMU_OK);
@@ -121,7 +94,7 @@ END_TEST
 
 START_TEST(rsp_slot)
 {
-	struct regmap_cpu want = next(8);
+	want = next(8);
 
 	/* mov [0x20], rax */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x89, 0x04, 0x25, 0x20, 0, 0, 0), REGMAP_EMU_OK);
@@ -132,7 +105,7 @@ END_TEST
 
 START_TEST(byte_registers)
 {
-	struct regmap_cpu want = next(7);
+	want = next(7);
 
 	/* mov ah, [0x8]: ah = cl */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x8a, 0x24, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
@@ -141,7 +114,7 @@ START_TEST(byte_registers)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* movabs al, [0x18]: moffs form, al = bl */
-	setup();
+	vec_setup();
 	want = next(9);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0xa0, 0x18, 0, 0, 0, 0, 0, 0, 0), REGMAP_EMU_OK);
 	want.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RAX] & ~0xffull) | (init.gpr[REGMAP_RBX] & 0xff);
@@ -151,7 +124,7 @@ END_TEST
 
 START_TEST(extensions_and_movbe)
 {
-	struct regmap_cpu want = next(8);
+	want = next(8);
 
 	/* movzx eax, byte [0x9] */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x0f, 0xb6, 0x04, 0x25, 0x09, 0, 0, 0), REGMAP_EMU_OK);
@@ -159,7 +132,7 @@ START_TEST(extensions_and_movbe)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* movsx rax, word [0x10] with a negative word */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RDX] = init.gpr[REGMAP_RDX] = 0x8123;
 	want = next(9);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x0f, 0xbf, 0x04, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
@@ -167,7 +140,7 @@ START_TEST(extensions_and_movbe)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* movsxd rax, dword [0x8] with a negative dword */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RCX] = init.gpr[REGMAP_RCX] = 0x12345678fedcba98ull;
 	want = next(8);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x63, 0x04, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
@@ -175,7 +148,7 @@ START_TEST(extensions_and_movbe)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* movbe rax, [0x8] */
-	setup();
+	vec_setup();
 	want = next(10);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x0f, 0x38, 0xf0, 0x04, 0x25, 0x08, 0, 0, 0),
 			 REGMAP_EMU_OK);
@@ -183,7 +156,7 @@ START_TEST(extensions_and_movbe)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* movbe dword [0x10], ecx: low half of rdx only */
-	setup();
+	vec_setup();
 	want = next(9);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x0f, 0x38, 0xf1, 0x0c, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
 	want.gpr[REGMAP_RDX] = (init.gpr[REGMAP_RDX] & ~0xffffffffull) |
@@ -194,8 +167,6 @@ END_TEST
 
 START_TEST(addressing_forms)
 {
-	struct regmap_cpu want;
-
 	/* mov rax, [rbx] with rbx = 0x18: rax = rbx's own value */
 	cpu.gpr[REGMAP_RBX] = init.gpr[REGMAP_RBX] = 0x18;
 	want = next(3);
@@ -204,19 +175,19 @@ START_TEST(addressing_forms)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* mov rax, fs:[0x10]: fs base 0 -> map; fs base 0x1000 -> not the map */
-	setup();
+	vec_setup();
 	want = next(9);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x64, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
 	want.gpr[REGMAP_RAX] = init.gpr[REGMAP_RDX];
 	ck_assert_cpu_eq(cpu, want);
-	setup();
+	vec_setup();
 	cpu.fs_base = init.fs_base = 0x1000;
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x64, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0),
 			 REGMAP_EMU_NOT_MAP);
 	ck_assert_cpu_eq(cpu, init);
 
 	/* mov rax, [rip+0x10] at rip = 0x1: next rip 0x8, address 0x18 = rbx */
-	setup();
+	vec_setup();
 	cpu.rip = init.rip = 1;
 	want = next(7);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x8b, 0x05, 0x10, 0, 0, 0), REGMAP_EMU_OK);
@@ -224,7 +195,7 @@ START_TEST(addressing_forms)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* 0x67: mov rax, [ebx+0x8] with rbx = 0x1_0000_0000: the address wraps to 0x8 */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RBX] = init.gpr[REGMAP_RBX] = 0x100000000ull;
 	want = next(5);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x67, 0x48, 0x8b, 0x43, 0x08), REGMAP_EMU_OK);
@@ -235,7 +206,6 @@ END_TEST
 
 START_TEST(statuses)
 {
-	struct regmap_emu_result res;
 	static const uint8_t far[] = { 0x48, 0x8b, 0x04, 0x25, 0x00, 0x10, 0, 0 };
 	static const uint8_t straddle[] = { 0x48, 0x8b, 0x04, 0x25, 0x8c, 0, 0, 0 };
 	static const uint8_t sse_map[] = { 0xf3, 0x0f, 0x6f, 0x04, 0x25, 0, 0, 0, 0 };
@@ -256,7 +226,6 @@ END_TEST
 START_TEST(access_record_and_format)
 {
 	static const uint8_t b[] = { 0x48, 0x89, 0x1c, 0x25, 0x08, 0, 0, 0 };
-	struct regmap_emu_result res;
 	struct regmap_emu_insn insn;
 	char text[64];
 
@@ -281,10 +250,8 @@ int main(void)
 {
 	Suite *s = suite_create("emu_mov");
 	TCase *tc = tcase_create("mov");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, vec_setup, NULL);
 	tcase_add_test(tc, load_and_store_qword);
 	tcase_add_test(tc, dword_store_writes_four_bytes);
 	tcase_add_test(tc, straddling_load);
@@ -297,9 +264,5 @@ int main(void)
 	tcase_add_test(tc, statuses);
 	tcase_add_test(tc, access_record_and_format);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vec_run_suite(s);
 }

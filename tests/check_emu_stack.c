@@ -4,27 +4,16 @@
  * live rsp.  Instruction bytes come from as + objdump.
  */
 #include <check.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "emu_vec.h"
 
-static struct regmap_cpu cpu, init;
 static uint8_t mem0[VEC_MEM_SIZE];
 
 static void setup(void)
 {
-	vec_init(&cpu);
-	init = cpu;
+	vec_setup();
 	memset(mem0, 0, sizeof(mem0));
-}
-
-static struct regmap_cpu next(unsigned len)
-{
-	struct regmap_cpu c = init;
-
-	c.rip += len;
-	return c;
 }
 
 /* Offset in vec_mem of a target address. */
@@ -51,19 +40,11 @@ static void stack_put(uint64_t addr, uint64_t v, unsigned size)
 /* vec_mem still holds exactly what the test put there. */
 #define ck_assert_mem_unchanged() ck_assert(memcmp(vec_mem, mem0, VEC_MEM_SIZE) == 0)
 
-#define ck_assert_cpu_eq(a, b) do { \
-	for (int i_ = 0; i_ < 16; i_++) \
-		ck_assert_msg((a).gpr[i_] == (b).gpr[i_], "gpr[%d]: got %#llx, want %#llx", \
-			      i_, (unsigned long long)(a).gpr[i_], (unsigned long long)(b).gpr[i_]); \
-	ck_assert_uint_eq((a).rip, (b).rip); \
-	ck_assert_uint_eq((a).rflags, (b).rflags); \
-} while (0)
-
 #define RSP0	(VEC_MEM_BASE + VEC_MEM_SIZE / 2)
 
 START_TEST(push_map)
 {
-	struct regmap_cpu want = next(7);
+	want = next(7);
 
 	/* push qword [0x8]: rcx on the stack */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0xff, 0x34, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
@@ -92,8 +73,6 @@ END_TEST
 
 START_TEST(push_segment)
 {
-	struct regmap_cpu want;
-
 	/* push qword fs:[0x8] with fs base 0x10: rbx */
 	cpu.fs_base = 0x10;
 	init = cpu;
@@ -115,7 +94,6 @@ END_TEST
 
 START_TEST(push_errors)
 {
-	struct regmap_emu_result res;
 	static const uint8_t push8[] = { 0xff, 0x34, 0x25, 0x08, 0, 0, 0 };
 
 	/* push qword [0x8c]: partly outside; push qword [0x100]: not the map */
@@ -137,7 +115,7 @@ END_TEST
 
 START_TEST(pop_map)
 {
-	struct regmap_cpu want = next(7);
+	want = next(7);
 
 	/* pop qword [0x8]: rcx <- the top of the stack */
 	stack_put(RSP0, 0x1122334455667788ull, 8);
@@ -160,7 +138,7 @@ END_TEST
 
 START_TEST(pop_rsp)
 {
-	struct regmap_cpu want = next(7);
+	want = next(7);
 
 	/* pop qword [0x20]: the memory write comes last, rsp is the popped value */
 	stack_put(RSP0, 0x7ff000000100ull, 8);
@@ -197,10 +175,9 @@ END_TEST
 
 START_TEST(pop_rflags_and_errors)
 {
-	struct regmap_cpu want = next(7);
-	struct regmap_emu_result res;
 	static const uint8_t pop8[] = { 0x8f, 0x04, 0x25, 0x08, 0, 0, 0 };
 
+	want = next(7);
 	/* pop qword [0x88]: only the user-modifiable flags come from the stack */
 	stack_put(RSP0, ~0ull, 8);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x8f, 0x04, 0x25, 0x88, 0, 0, 0), REGMAP_EMU_OK);
@@ -226,7 +203,7 @@ END_TEST
 
 START_TEST(call_map)
 {
-	struct regmap_cpu want = next(7);
+	want = next(7);
 
 	/* call [0x80]: calls the next instruction, return address pushed */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0xff, 0x14, 0x25, 0x80, 0, 0, 0), REGMAP_EMU_OK);
@@ -251,7 +228,6 @@ END_TEST
 
 START_TEST(call_errors)
 {
-	struct regmap_emu_result res;
 	static const uint8_t call8[] = { 0xff, 0x14, 0x25, 0x08, 0, 0, 0 };
 
 	/* call [0x8] to a non-canonical rcx: #GP before anything is pushed */
@@ -282,7 +258,7 @@ END_TEST
 
 START_TEST(jmp_map)
 {
-	struct regmap_cpu want = next(7);
+	want = next(7);
 
 	/* jmp [0x80]: to the next instruction */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0xff, 0x24, 0x25, 0x80, 0, 0, 0), REGMAP_EMU_OK);
@@ -347,11 +323,5 @@ static Suite *stack_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(stack_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vec_run_suite(stack_suite());
 }

@@ -12,9 +12,7 @@
 #include "emu_vec.h"
 
 #define B	VEC_MEM_BASE
-#define DF	REGMAP_FLAGS_DF
 
-static struct regmap_cpu cpu, init;
 static uint8_t mem0[VEC_MEM_SIZE];
 static unsigned nreads, nwrites;
 
@@ -41,8 +39,7 @@ static enum regmap_emu_status run(const uint8_t *bytes, size_t len, struct regma
 
 static void setup(void)
 {
-	vec_init(&cpu);
-	init = cpu;
+	vec_setup();
 	nreads = nwrites = 0;
 	for (unsigned i = 0; i < VEC_MEM_SIZE; i++)
 		vec_mem[i] = mem0[i] = (uint8_t)(i * 7 + 3);
@@ -52,14 +49,6 @@ static void setup(void)
 static void start(void)
 {
 	init = cpu;
-}
-
-static struct regmap_cpu next(unsigned len)
-{
-	struct regmap_cpu c = init;
-
-	c.rip += len;
-	return c;
 }
 
 /* The map as an instruction of len bytes sees it. */
@@ -73,14 +62,6 @@ static void image(uint8_t img[REGMAP_MAP_SIZE], unsigned len)
 static void map_put(struct regmap_cpu *c, unsigned off, const void *v, unsigned size)
 {
 	memcpy((uint8_t *)c + off, v, size);
-}
-
-static uint64_t map_get(const struct regmap_cpu *c, unsigned off, unsigned size)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, (const uint8_t *)c + off, size);
-	return v;
 }
 
 static uint64_t mem_get(uint64_t addr, unsigned size)
@@ -110,21 +91,12 @@ static uint64_t cmp_flags(uint64_t rflags, unsigned size, uint64_t a, uint64_t b
 	return (rflags & ~(uint64_t)REGMAP_FLAGS_ARITH) | (f & REGMAP_FLAGS_ARITH);
 }
 
-#define ck_assert_cpu_eq(a, b) do { \
-	for (int i_ = 0; i_ < 16; i_++) \
-		ck_assert_msg((a).gpr[i_] == (b).gpr[i_], "gpr[%d]: got %#llx, want %#llx", \
-			      i_, (unsigned long long)(a).gpr[i_], (unsigned long long)(b).gpr[i_]); \
-	ck_assert_uint_eq((a).rip, (b).rip); \
-	ck_assert_uint_eq((a).rflags, (b).rflags); \
-} while (0)
-
 #define ck_assert_mem_unchanged() ck_assert(memcmp(vec_mem, mem0, VEC_MEM_SIZE) == 0)
 
 START_TEST(movs_map_to_mem)
 {
 	static const unsigned sizes[] = { 1, 2, 4, 8 };
 	static const uint8_t insns[4][2] = { { 0xa4 }, { 0x66, 0xa5 }, { 0xa5 }, { 0x48, 0xa5 } };
-	struct regmap_cpu want;
 
 	/* movs{b,w,d,q} from [0x11] (straddles rdx and rbx for q) to B+0x100 */
 	for (unsigned k = 0; k < 4; k++) {
@@ -147,7 +119,6 @@ END_TEST
 
 START_TEST(rep_movsb_whole_map)
 {
-	struct regmap_cpu want;
 	uint8_t img[REGMAP_MAP_SIZE];
 
 	/* rep movsb: the whole map (rip = the next instruction) in one write */
@@ -187,8 +158,6 @@ END_TEST
 
 START_TEST(movs_mem_to_map)
 {
-	struct regmap_cpu want;
-
 	/* rep movsb 16 bytes from B+0x200 to 0x40: r8 and r9, one read */
 	cpu.gpr[REGMAP_RSI] = B + 0x200;
 	cpu.gpr[REGMAP_RDI] = 0x40;
@@ -236,8 +205,6 @@ END_TEST
 
 START_TEST(movs_overlap_in_map)
 {
-	struct regmap_cpu want;
-
 	/* rep movsb from 0x0 to 0x1, 7 bytes: element by element, al spreads over rax */
 	cpu.gpr[REGMAP_RSI] = 0;
 	cpu.gpr[REGMAP_RDI] = 1;
@@ -256,7 +223,6 @@ END_TEST
 
 START_TEST(movs_errors)
 {
-	struct regmap_emu_result res;
 	static const uint8_t movsq[] = { 0x48, 0xa5 };
 
 	/* rep movsq from 0x80, 3 elements: the third is outside: nothing written */
@@ -301,7 +267,6 @@ END_TEST
 
 START_TEST(stos_into_map)
 {
-	struct regmap_cpu want;
 	uint64_t x = 0x0123456789abcdefull;
 
 	/* rep stosq: r8..r15 <- rax */
@@ -387,8 +352,6 @@ END_TEST
 
 START_TEST(lods_from_map)
 {
-	struct regmap_cpu want;
-
 	/* lodsq from 0x8: rax <- rcx */
 	cpu.gpr[REGMAP_RSI] = 0x8;
 	start();
@@ -434,7 +397,6 @@ END_TEST
 
 START_TEST(scas_in_map)
 {
-	struct regmap_cpu want;
 	uint64_t x = 0x5555aaaa5555aaaaull;
 
 	/* repne scasb finds 0xee at 0x4b (byte 3 of r9); no other 0xee in the map */
@@ -502,8 +464,6 @@ END_TEST
 
 START_TEST(repe_cmpsb_stops_early)
 {
-	struct regmap_cpu want;
-
 	/* repe cmpsb, [0x40..] (r8) against a copy in vec_mem differing at index 5 */
 	memcpy(vec_mem + 0x300, &init.gpr[REGMAP_R8], 8);
 	vec_mem[0x305] ^= 0x80;
@@ -561,7 +521,6 @@ START_TEST(cmps_sizes)
 {
 	static const uint8_t insns[4][2] = { { 0xa6 }, { 0x66, 0xa7 }, { 0xa7 }, { 0x48, 0xa7 } };
 	static const unsigned sizes[4] = { 1, 2, 4, 8 };
-	struct regmap_cpu want;
 
 	/* cmps{b,w,d,q}: [0x1b] - [B+0x10]; flags and both pointers advance */
 	for (unsigned k = 0; k < 4; k++) {
@@ -584,8 +543,6 @@ END_TEST
 
 START_TEST(address_size_and_segment)
 {
-	struct regmap_cpu want;
-
 	/* addr32 rep stosb: edi, ecx; their 32-bit updates zero-extend */
 	cpu.gpr[REGMAP_RDI] = 0xffffffff00000040ull;
 	cpu.gpr[REGMAP_RCX] = 0xdead000000000004ull;
@@ -637,11 +594,5 @@ static Suite *string_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(string_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vec_run_suite(string_suite());
 }

@@ -13,7 +13,6 @@
 
 #include "emu_vec.h"
 
-static struct regmap_cpu cpu, init;
 static uint8_t *area, *saved;
 static size_t area_size;
 static uint64_t xcr0;
@@ -37,8 +36,7 @@ static void setup(void)
 {
 	uint64_t bv = xcr0 & 0xe7;
 
-	vec_init(&cpu);
-	init = cpu;
+	vec_setup();
 	memset(area, 0, area_size);
 	area[0] = 0x7f;
 	area[1] = 0x03;
@@ -345,8 +343,7 @@ int main(void)
 	Suite *s = suite_create("emu_vec");
 	TCase *tc = tcase_create("vec");
 	unsigned a, b, c, d;
-	SRunner *sr;
-	int failed, err;
+	int ret, err;
 
 	err = regmap_emu_xinit();
 	if (err == -ENOTSUP) {
@@ -382,11 +379,8 @@ int main(void)
 	tcase_add_test(tc, statuses_and_api);
 	tcase_add_test(tc, threads_share_the_pool);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	ret = vec_run_suite(s);
 	free(area);
 	free(saved);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ret;
 }

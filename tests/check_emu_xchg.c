@@ -12,36 +12,10 @@
 
 #include "emu_vec.h"
 
-#define ARITH	REGMAP_FLAGS_ARITH
-
-static struct regmap_cpu cpu, init;
-
-static void setup(void)
-{
-	vec_init(&cpu);
-	init = cpu;
-}
-
-static struct regmap_cpu next(unsigned len)
-{
-	struct regmap_cpu c = init;
-
-	c.rip += len;
-	return c;
-}
-
 /* Store size bytes of v at map offset off of state c (a memory write). */
 static void map_put(struct regmap_cpu *c, unsigned off, uint64_t v, unsigned size)
 {
 	memcpy((uint8_t *)c + off, &v, size);
-}
-
-static uint64_t map_get(const struct regmap_cpu *c, unsigned off, unsigned size)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, (const uint8_t *)c + off, size);
-	return v;
 }
 
 enum { OP_ADD, OP_CMP };
@@ -81,17 +55,9 @@ static uint64_t with_flags(uint64_t rflags, uint64_t arith)
 	return (rflags & ~(uint64_t)ARITH) | (arith & ARITH);
 }
 
-#define ck_assert_cpu_eq(a, b) do { \
-	for (int i_ = 0; i_ < 16; i_++) \
-		ck_assert_msg((a).gpr[i_] == (b).gpr[i_], "gpr[%d]: got %#llx, want %#llx", \
-			      i_, (unsigned long long)(a).gpr[i_], (unsigned long long)(b).gpr[i_]); \
-	ck_assert_uint_eq((a).rip, (b).rip); \
-	ck_assert_uint_eq((a).rflags, (b).rflags); \
-} while (0)
-
 START_TEST(xchg_swaps)
 {
-	struct regmap_cpu want = next(8);
+	want = next(8);
 
 	/* xchg [0x8], rax: rax and rcx swap */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x87, 0x04, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
@@ -100,7 +66,7 @@ START_TEST(xchg_swaps)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* lock xchg [0x8], rax: the same */
-	setup();
+	vec_setup();
 	want = next(9);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0xf0, 0x48, 0x87, 0x04, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
 	want.gpr[REGMAP_RAX] = init.gpr[REGMAP_RCX];
@@ -111,7 +77,7 @@ END_TEST
 
 START_TEST(xchg_own_slot)
 {
-	struct regmap_cpu want = next(8);
+	want = next(8);
 
 	/* xchg [0x0], rax: rax <- [0] = rax, then [0] <- old rax: unchanged */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x87, 0x04, 0x25, 0x00, 0, 0, 0), REGMAP_EMU_OK);
@@ -121,7 +87,7 @@ START_TEST(xchg_own_slot)
 	 * xchg [0x0], eax: eax <- [0..4) zero-extends rax, then the 4-byte
 	 * memory write puts back the same low half: rax = (u32)rax.
 	 */
-	setup();
+	vec_setup();
 	want = next(7);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x87, 0x04, 0x25, 0x00, 0, 0, 0), REGMAP_EMU_OK);
 	want.gpr[REGMAP_RAX] = (uint32_t)init.gpr[REGMAP_RAX];
@@ -131,7 +97,7 @@ END_TEST
 
 START_TEST(xchg_sizes)
 {
-	struct regmap_cpu want = next(7);
+	want = next(7);
 
 	/* xchg [0x9], al: byte 1 of rcx <-> al */
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x86, 0x04, 0x25, 0x09, 0, 0, 0), REGMAP_EMU_OK);
@@ -140,7 +106,7 @@ START_TEST(xchg_sizes)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* xchg [0x10], ah */
-	setup();
+	vec_setup();
 	want = next(7);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x86, 0x24, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
 	want.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RAX] & ~0xff00ull) | map_get(&init, 0x10, 1) << 8;
@@ -148,7 +114,7 @@ START_TEST(xchg_sizes)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* xchg [0x1c], ecx: the high half of rbx; ecx's write zero-extends rcx */
-	setup();
+	vec_setup();
 	want = next(7);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x87, 0x0c, 0x25, 0x1c, 0, 0, 0), REGMAP_EMU_OK);
 	want.gpr[REGMAP_RCX] = init.gpr[REGMAP_RBX] >> 32;
@@ -156,7 +122,7 @@ START_TEST(xchg_sizes)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* xchg [rdi+4], cx with rdi = 0x3d: straddles rsi and rdi, rdi's byte 0 changes */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RDI] = 0x3d;
 	init = cpu;
 	want = next(4);
@@ -180,9 +146,9 @@ END_TEST
 
 START_TEST(xadd_qword)
 {
-	struct regmap_cpu want = next(9);
 	uint64_t sum, f;
 
+	want = next(9);
 	/* xadd [0x8], rax: rax <- rcx, rcx <- rcx + rax */
 	f = native(OP_ADD, 8, init.gpr[REGMAP_RCX], init.gpr[REGMAP_RAX], init.rflags, &sum);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x0f, 0xc1, 0x04, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
@@ -192,7 +158,7 @@ START_TEST(xadd_qword)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* xadd [0x0], rax: the memory write of 2 * rax comes last */
-	setup();
+	vec_setup();
 	want = next(9);
 	f = native(OP_ADD, 8, init.gpr[REGMAP_RAX], init.gpr[REGMAP_RAX], init.rflags, &sum);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x0f, 0xc1, 0x04, 0x25, 0x00, 0, 0, 0), REGMAP_EMU_OK);
@@ -201,7 +167,7 @@ START_TEST(xadd_qword)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* lock xadd [0x8], rax with a carry out and zero result */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = 1;
 	cpu.gpr[REGMAP_RCX] = ~0ull;
 	cpu.rflags = 0x202 | REGMAP_FLAGS_OF | REGMAP_FLAGS_SF;
@@ -221,9 +187,9 @@ END_TEST
 
 START_TEST(xadd_small)
 {
-	struct regmap_cpu want = next(8);
 	uint64_t sum, f;
 
+	want = next(8);
 	/* xadd [0x8], eax: eax <- ecx (zero-extends), 4 bytes at 0x8 <- sum */
 	cpu.gpr[REGMAP_RCX] = 0x123456789abcdef0ull;
 	cpu.gpr[REGMAP_RAX] = 0xffff0000ffff0000ull;
@@ -237,7 +203,7 @@ START_TEST(xadd_small)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* xadd [0x9], cl: byte 1 of rcx and cl; 0x7f + 0x01 overflows */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RCX] = 0x1111111111117f01ull;
 	init = cpu;
 	want = next(8);
@@ -249,7 +215,7 @@ START_TEST(xadd_small)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* xadd [0x12], dx: bytes 2..3 of rdx */
-	setup();
+	vec_setup();
 	want = next(9);
 	f = native(OP_ADD, 2, map_get(&init, 0x12, 2), init.gpr[REGMAP_RDX] & 0xffff,
 		   init.rflags, &sum);
@@ -264,9 +230,9 @@ END_TEST
 
 START_TEST(xadd_rflags_slot)
 {
-	struct regmap_cpu want = next(9);
 	uint64_t sum, f;
 
+	want = next(9);
 	/*
 	 * xadd [0x88], rax: rax <- rflags; the flags of the add are replaced
 	 * by the memory write of the sum (user-modifiable bits only).
@@ -282,7 +248,6 @@ END_TEST
 
 START_TEST(cmpxchg_equal)
 {
-	struct regmap_cpu want;
 	uint64_t f;
 
 	/* cmpxchg [0x8], rdx with rax == rcx: rcx <- rdx, ZF */
@@ -300,7 +265,7 @@ START_TEST(cmpxchg_equal)
 	 * cmpxchg [0x8], edx, equal: only the 4 bytes at 0x8 are written;
 	 * rax keeps its upper half (no accumulator write).
 	 */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = 0xdeadbeef00000000ull | (uint32_t)init.gpr[REGMAP_RCX];
 	init = cpu;
 	want = next(8);
@@ -312,7 +277,7 @@ START_TEST(cmpxchg_equal)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* cmpxchg [0x0], rcx: the accumulator is its own operand: rax <- rcx */
-	setup();
+	vec_setup();
 	want = next(9);
 	f = native(OP_CMP, 8, init.gpr[REGMAP_RAX], init.gpr[REGMAP_RAX], init.rflags, NULL);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x0f, 0xb1, 0x0c, 0x25, 0x00, 0, 0, 0), REGMAP_EMU_OK);
@@ -321,7 +286,7 @@ START_TEST(cmpxchg_equal)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* cmpxchg [0x11], cl with al == byte 1 of rdx: that byte <- cl */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RAX] & ~0xffull) | map_get(&init, 0x11, 1);
 	init = cpu;
 	want = next(8);
@@ -335,11 +300,10 @@ END_TEST
 
 START_TEST(cmpxchg_unequal)
 {
-	struct regmap_cpu want = next(9);
-	struct regmap_emu_result res;
 	static const uint8_t insn[] = { 0x48, 0x0f, 0xb1, 0x14, 0x25, 0x08, 0, 0, 0 };
 	uint64_t f;
 
+	want = next(9);
 	/* cmpxchg [0x8], rdx with rax != rcx: rax <- rcx, and no map write */
 	f = native(OP_CMP, 8, init.gpr[REGMAP_RAX], init.gpr[REGMAP_RCX], init.rflags, NULL);
 	ck_assert(!(f & REGMAP_FLAGS_ZF));
@@ -351,7 +315,7 @@ START_TEST(cmpxchg_unequal)
 		ck_assert_int_eq(res.access[i].write, 0);
 
 	/* lock cmpxchg: the same */
-	setup();
+	vec_setup();
 	want = next(10);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0xf0, 0x48, 0x0f, 0xb1, 0x14, 0x25, 0x08, 0, 0, 0),
 			 REGMAP_EMU_OK);
@@ -364,7 +328,7 @@ START_TEST(cmpxchg_unequal)
 	 * zero-extends rax; writing m back to bytes 4..7 would have left
 	 * them non-zero, and must not happen.
 	 */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = 0x1234567801010101ull;
 	init = cpu;
 	want = next(8);
@@ -376,7 +340,7 @@ START_TEST(cmpxchg_unequal)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* cmpxchg [0x12], si, unequal: ax <- the word, rest of rax kept */
-	setup();
+	vec_setup();
 	want = next(9);
 	f = native(OP_CMP, 2, init.gpr[REGMAP_RAX] & 0xffff, map_get(&init, 0x12, 2),
 		   init.rflags, NULL);
@@ -387,7 +351,7 @@ START_TEST(cmpxchg_unequal)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* not in the map */
-	setup();
+	vec_setup();
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x0f, 0xb1, 0x14, 0x25, 0x00, 1, 0, 0),
 			 REGMAP_EMU_NOT_MAP);
 	ck_assert_cpu_eq(cpu, init);
@@ -396,8 +360,6 @@ END_TEST
 
 START_TEST(cmpxchg8b)
 {
-	struct regmap_cpu want;
-
 	/* cmpxchg8b [0x8], equal: edx:eax == rcx; rcx <- ecx:ebx; other flags kept */
 	cpu.gpr[REGMAP_RAX] = 0xaaaaaaaa00000000ull | (uint32_t)init.gpr[REGMAP_RCX];
 	cpu.gpr[REGMAP_RDX] = 0xbbbbbbbb00000000ull | init.gpr[REGMAP_RCX] >> 32;
@@ -410,7 +372,7 @@ START_TEST(cmpxchg8b)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* unequal: eax, edx <- the halves of m, zero-extended; ZF cleared */
-	setup();
+	vec_setup();
 	cpu.rflags = 0x202 | REGMAP_FLAGS_ZF | REGMAP_FLAGS_OF;
 	init = cpu;
 	want = next(8);
@@ -421,7 +383,7 @@ START_TEST(cmpxchg8b)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* cmpxchg8b [0x84]: straddles rip and rflags (unequal: rip's high half != edx) */
-	setup();
+	vec_setup();
 	want = next(8);
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x0f, 0xc7, 0x0c, 0x25, 0x84, 0, 0, 0), REGMAP_EMU_OK);
 	want.gpr[REGMAP_RAX] = (VEC_RIP + 8) >> 32;
@@ -429,7 +391,7 @@ START_TEST(cmpxchg8b)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* cmpxchg8b [0x8c]: partly outside */
-	setup();
+	vec_setup();
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x0f, 0xc7, 0x0c, 0x25, 0x8c, 0, 0, 0), REGMAP_EMU_PARTIAL);
 	ck_assert_cpu_eq(cpu, init);
 }
@@ -437,8 +399,6 @@ END_TEST
 
 START_TEST(cmpxchg16b)
 {
-	struct regmap_cpu want;
-
 	/* cmpxchg16b [0x0], equal: rdx:rax == rcx:rax; [0x0] <- rbx, [0x8] <- rcx */
 	cpu.gpr[REGMAP_RDX] = init.gpr[REGMAP_RCX];
 	cpu.rflags = 0x202 | REGMAP_FLAGS_CF;
@@ -450,7 +410,7 @@ START_TEST(cmpxchg16b)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* lock cmpxchg16b [0x0], unequal: rax <- rax, rdx <- rcx; ZF cleared */
-	setup();
+	vec_setup();
 	cpu.rflags = 0x202 | REGMAP_FLAGS_ZF | REGMAP_FLAGS_PF;
 	init = cpu;
 	want = next(10);
@@ -461,7 +421,7 @@ START_TEST(cmpxchg16b)
 	ck_assert_cpu_eq(cpu, want);
 
 	/* cmpxchg16b [0x80], equal: rip and rflags; the write jumps and sets flags */
-	setup();
+	vec_setup();
 	cpu.gpr[REGMAP_RAX] = VEC_RIP + 9;
 	cpu.gpr[REGMAP_RDX] = init.rflags;
 	cpu.gpr[REGMAP_RBX] = 0x402000;
@@ -493,7 +453,7 @@ static Suite *xchg_suite(void)
 	Suite *s = suite_create("emu_xchg");
 	TCase *tc = tcase_create("xchg");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, vec_setup, NULL);
 	tcase_add_test(tc, xchg_swaps);
 	tcase_add_test(tc, xchg_own_slot);
 	tcase_add_test(tc, xchg_sizes);
@@ -512,11 +472,5 @@ static Suite *xchg_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(xchg_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vec_run_suite(xchg_suite());
 }

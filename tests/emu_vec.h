@@ -1,11 +1,13 @@
 /*
  * Fixed-vector harness for the emulator's Check tests: a known register
- * state, a small fake target memory, and one call that runs instruction
- * bytes through regmap_emu_step().
+ * state, a small fake target memory, one call that runs instruction
+ * bytes through regmap_emu_step(), and the state, checks and main() the
+ * test programs share.
  */
 #ifndef REGMAP_TEST_EMU_VEC_H
 #define REGMAP_TEST_EMU_VEC_H
 
+#include <check.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,5 +37,67 @@ enum regmap_emu_status vec_exec(struct regmap_cpu *cpu, const uint8_t *bytes,
 #define VEC_EXEC(cpu, ...) ({ \
 	static const uint8_t vec_b_[] = { __VA_ARGS__ }; \
 	vec_exec((cpu), vec_b_, sizeof vec_b_, NULL); })
+
+/* Flag shorthands for expected rflags. */
+#define CF	REGMAP_FLAGS_CF
+#define PF	REGMAP_FLAGS_PF
+#define AF	REGMAP_FLAGS_AF
+#define ZF	REGMAP_FLAGS_ZF
+#define SF	REGMAP_FLAGS_SF
+#define DF	REGMAP_FLAGS_DF
+#define OF	REGMAP_FLAGS_OF
+#define ARITH	REGMAP_FLAGS_ARITH
+
+/*
+ * The state a test works on: cpu is what runs, init the state before
+ * (set by vec_setup() and VEC_RUN, or by the test), want the state the
+ * test expects; res and len come from the last VEC_RUN.
+ */
+extern struct regmap_cpu cpu, init, want;
+extern struct regmap_emu_result res;
+extern size_t len;
+
+/* The fixture: vec_init(&cpu), and init = cpu. */
+void vec_setup(void);
+
+/* VEC_RUN(0x48, 0x8b, ...) runs the listed bytes on cpu; init keeps the state before. */
+#define VEC_RUN(...) ({ \
+	static const uint8_t vec_b_[] = { __VA_ARGS__ }; \
+	init = cpu; \
+	len = sizeof(vec_b_); \
+	vec_exec(&cpu, vec_b_, sizeof(vec_b_), &res); })
+
+/* The state after an instruction of insn_len bytes that changed nothing else. */
+struct regmap_cpu next(unsigned insn_len);
+
+/* want := the state before the last VEC_RUN, with rip past the instruction */
+void expect_next(void);
+
+/* size bytes at map offset off of state c */
+uint64_t map_get(const struct regmap_cpu *c, unsigned off, unsigned size);
+
+/*
+ * a == b in every GPR, rip and rflags, except the rflags bits in undef.
+ * Macros, so that a failure names the line of the check.
+ */
+#define ck_assert_cpu_eq_except(a, b, undef) do { \
+	uint64_t undef_ = (undef); \
+	for (int i_ = 0; i_ < 16; i_++) \
+		ck_assert_msg((a).gpr[i_] == (b).gpr[i_], "gpr[%d]: got %#llx, want %#llx", \
+			      i_, (unsigned long long)(a).gpr[i_], (unsigned long long)(b).gpr[i_]); \
+	ck_assert_uint_eq((a).rip, (b).rip); \
+	ck_assert_msg(((a).rflags & ~undef_) == ((b).rflags & ~undef_), \
+		      "rflags: got %#llx, want %#llx (ignoring %#llx)", \
+		      (unsigned long long)(a).rflags, (unsigned long long)(b).rflags, \
+		      (unsigned long long)undef_); \
+} while (0)
+
+#define ck_assert_cpu_eq(a, b)	ck_assert_cpu_eq_except(a, b, 0)
+
+/* cpu == want, ignoring the rflags bits in undef */
+#define check_cpu(undef)	ck_assert_cpu_eq_except(cpu, want, undef)
+
+/* main() of a test program: run every test of s; EXIT_SUCCESS if all passed. */
+int vec_run_suite(Suite *s);
 
 #endif
