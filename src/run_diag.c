@@ -146,6 +146,11 @@ int run_explain_attach(pid_t pid, const struct sup_attach_error *e, char *msg, s
 			 "its parent has not collected its status): nothing runs there", name);
 		return RUN_EXIT_FAILURE;
 	}
+	if (e->kthread) {
+		snprintf(msg, size, "cannot attach to %s: it is a kernel thread, not a "
+			 "program", name);
+		return RUN_EXIT_FAILURE;
+	}
 	if (e->err == ESRCH) {
 		snprintf(msg, size, "cannot attach to %s: no such process", name);
 		return RUN_EXIT_FAILURE;

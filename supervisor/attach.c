@@ -28,8 +28,13 @@
 
 #include "sup_internal.h"
 
-/* The state letter of /proc/TID/stat ('R', 'S', 'Z', ...), or 0 if gone. */
-static char proc_state(pid_t tid)
+#define PF_KTHREAD	0x00200000	/* include/linux/sched.h */
+
+/*
+ * The state letter of /proc/TID/stat ('R', 'S', 'Z', ...), or 0 if gone;
+ * *flags gets the task's flags (field 9) if flags is not NULL.
+ */
+static char proc_stat(pid_t tid, unsigned long *flags)
 {
 	char path[64], buf[512], *p;
 	FILE *f;
@@ -44,7 +49,17 @@ static char proc_state(pid_t tid)
 	buf[n] = '\0';
 	/* the command name may hold spaces and parentheses: the last ')' ends it */
 	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	if (!p || p[1] != ' ' || !p[2])
+		return 0;
+	/* after the state: ppid pgrp session tty_nr tpgid flags */
+	if (flags && sscanf(p + 3, "%*d %*d %*d %*d %*d %lu", flags) != 1)
+		*flags = 0;
+	return p[2];
+}
+
+static char proc_state(pid_t tid)
+{
+	return proc_stat(tid, NULL);
 }
 
 static int seize(pid_t tid, const struct sup_config *cfg)
@@ -121,6 +136,7 @@ int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
 	       struct sup_attach_error *e)
 {
 	long tgid = sup_proc_status_long(pid, "Tgid");
+	unsigned long flags = 0;
 	unsigned total = 0;
 	int n;
 
@@ -130,20 +146,25 @@ int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
 		e->err = ESRCH;
 		return -ESRCH;
 	}
+	if (proc_stat(pid, &flags) && (flags & PF_KTHREAD)) {
+		e->kthread = true;
+		e->err = EPERM;
+		return -EPERM;
+	}
 	if (proc_state(pid) == 'Z' && sup_proc_status_long(pid, "Threads") <= 1) {
 		e->zombie = true;
 		e->err = ESRCH;
 		return -ESRCH;
 	}
 	s->attached = true;
-	while ((n = seize_pass(s, pid, e)) > 0)
+	while ((n = seize_pass(s, tgid, e)) > 0)
 		total += n;
 	if (n < 0 || total == 0) {
 		/* let go of what this pid gave us; other pids stay attached */
 		for (unsigned i = 0; i < s->threads.size; i++) {
 			struct sup_thread *t = &s->threads.slot[i];
 
-			if (t->tid > 0 && t->traced && t->tgid == pid)
+			if (t->tid > 0 && t->traced && t->tgid == tgid)
 				release(s, t->tid);
 		}
 		if (n == 0) {
@@ -153,7 +174,7 @@ int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
 		return -e->err;
 	}
 	if (!s->pid)
-		s->pid = pid;
+		s->pid = tgid;
 	*nthreads = total;
 	return 0;
 }

@@ -138,6 +138,7 @@ int sup_run(struct sup_session *s);
 struct sup_attach_error {
 	int err;		/* positive errno of PTRACE_SEIZE, or ESRCH */
 	bool zombie;		/* the process has exited, its parent did not reap it */
+	bool kthread;		/* a kernel thread: no user space to serve */
 	pid_t tracer_pid;	/* another tracer already has it */
 };
 
@@ -148,7 +149,8 @@ struct sup_attach_error {
 int sup_session_init(struct sup_session *s, const struct sup_config *cfg);
 
 /*
- * Attach to every thread of process pid with PTRACE_SEIZE, rescanning
+ * Attach to every thread of process pid (or of the process thread pid
+ * belongs to) with PTRACE_SEIZE, rescanning
  * /proc/PID/task until no new thread appears; *nthreads gets the count.
  * Several processes may be attached to one session.  On failure no
  * thread of pid stays attached.

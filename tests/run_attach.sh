@@ -67,6 +67,41 @@ expect_status 0 "target after detach (its next map access faulted)"
 [ -e "$D/faulted" ] && echo "ok: the access after the detach faulted" ||
 	{ echo "FAIL: no fault after detach"; fail=1; }
 
+# ---- detach while the target uses the map without pause and receives
+# queued signals: every signal arrives once, the map stops being served ----
+D=$TMP/signals; mkdir "$D"
+$T signals "$D" & tpid=$!
+wait_file "$D/ready"
+$RR -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+wait_grep "$TMP/rr.err" "attached to $tpid"
+touch "$D/go"
+wait_file "$D/sending"
+kill -INT $rpid
+wait $rpid; status=$?
+expect_status 0 "regmap-run -p detached from a busy target"
+wait $tpid; status=$?
+expect_status 0 "busy target: no signal lost or doubled, map accesses fault after the detach"
+
+# ---- several -p ----
+D1=$TMP/multi1; D2=$TMP/multi2; mkdir "$D1" "$D2"
+$T serve "$D1" & t1=$!
+$T serve "$D2" & t2=$!
+wait_file "$D1/ready"; wait_file "$D2/ready"
+$RR -p $t1 -p $t2 >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+wait_grep "$TMP/rr.err" "attached to $t2"
+touch "$D1/go" "$D2/go"
+wait_file "$D1/served" && wait_file "$D2/served" && echo "ok: two attached processes served"
+kill -INT $rpid
+wait $rpid; status=$?
+expect_status 0 "regmap-run -p A -p B after SIGINT"
+grep -q "^regmap-run: detached from $t1, $t2: " "$TMP/rr.err" && echo "ok: detached from both" ||
+	{ echo "FAIL: detach message for two"; cat "$TMP/rr.err"; fail=1; }
+touch "$D1/fault" "$D2/fault"
+wait $t1; status=$?
+expect_status 0 "first of two after detach"
+wait $t2; status=$?
+expect_status 0 "second of two after detach"
+
 # ---- threads created during the attach: every one is served ----
 for sig in TERM HUP; do
 	D=$TMP/threads.$sig; mkdir "$D"
@@ -148,6 +183,12 @@ expect_status 125 "-p of a zombie"
 expect_in err "cannot attach to pid $zpid: it is a zombie" "zombie message"
 touch "$D/quit"
 wait $tpid
+
+if [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ]; then
+	run $RR -p 2
+	expect_status 125 "-p of a kernel thread"
+	expect_in err "cannot attach to pid 2: it is a kernel thread" "kernel thread message"
+fi
 
 run $RR -p $$ ./tests/t_attach
 expect_status 125 "-p with a PROGRAM"

@@ -11,12 +11,19 @@
  *                         being created while regmap-run attaches.  Then
  *                         every thread, old and new, uses the map; exit 0
  *                         if all of them got their own registers back.
+ *   t_attach signals DIR  DIR/ready; wait for DIR/go; then map round
+ *                         trips without pause until one faults (the
+ *                         detach), while a second thread sends the main
+ *                         thread NSIG_SENT queued real-time signals
+ *                         (DIR/sending once it has started): none may be
+ *                         lost or doubled by the detach.
  *   t_attach idle DIR     DIR/ready; wait for DIR/quit; exit 0.
  *   t_attach zombie DIR   fork a child that exits at once and is never
  *                         reaped; DIR/zpid holds its pid; wait for DIR/quit.
  *
  * Exit codes: 0 ok, 2 usage, 3 a map access gave a wrong value, 4 an
- * access did not fault after the detach, 5 threads failed.
+ * access did not fault after the detach, 5 threads failed, 6 signals
+ * lost or doubled.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -33,9 +40,13 @@
 
 #define MAX_THREADS	48
 
+#define NSIG_SENT	3000
+
 static const char *dir;
 static sigjmp_buf env;
 static atomic_int go, bad;
+static volatile sig_atomic_t received;
+static pthread_t main_thread;
 
 static void path_of(const char *name, char *buf, size_t size)
 {
@@ -150,6 +161,64 @@ static int threads(void)
 	return atomic_load(&bad) ? 5 : 0;
 }
 
+static void on_rt(int sig)
+{
+	(void)sig;
+	received++;
+}
+
+static void *sender(void *arg)
+{
+	struct timespec ts = { 0, 200000 };
+
+	(void)arg;
+	/* in bursts, so that the main thread often has signals pending */
+	for (int i = 0; i < NSIG_SENT; i++) {
+		if (i == 100)
+			touch("sending");
+		pthread_kill(main_thread, SIGRTMIN);
+		if (i % 10 == 9)
+			nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static int signals(void)
+{
+	struct sigaction sa;
+	pthread_t t;
+	volatile int ret = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_rt;
+	sigaction(SIGRTMIN, &sa, NULL);
+	sa.sa_handler = on_segv;
+	sigaction(SIGSEGV, &sa, NULL);
+	main_thread = pthread_self();
+	touch("ready");
+	wait_for("go");
+	if (pthread_create(&t, NULL, sender, NULL))
+		return 5;
+	if (sigsetjmp(env, 1) == 0) {
+		for (uint64_t i = 0;; i++)
+			if (t_map_roundtrip(i) != i) {
+				ret = 3;
+				break;
+			}
+	}
+	/* the map is gone (or a value was wrong): wait for the sender */
+	pthread_join(t, NULL);
+	if (ret)
+		return ret;
+	if (received != NSIG_SENT) {
+		fprintf(stderr, "t_attach: %d of %d signals received\n", (int)received,
+			NSIG_SENT);
+		return 6;
+	}
+	touch("faulted");
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc != 3)
@@ -159,6 +228,8 @@ int main(int argc, char *argv[])
 		return serve();
 	if (!strcmp(argv[1], "threads"))
 		return threads();
+	if (!strcmp(argv[1], "signals"))
+		return signals();
 	if (!strcmp(argv[1], "idle") || !strcmp(argv[1], "zombie")) {
 		if (argv[1][0] == 'z') {
 			pid_t child = fork();
