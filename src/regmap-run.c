@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "in_process.h"
+#include "run_attach.h"
 #include "run_check.h"
 #include "sup.h"
 
@@ -31,9 +31,7 @@ static int out_fd = STDERR_FILENO;	/* reports and trace: stderr or -o FILE */
 static FILE *trace_file;		/* --trace=FILE, or NULL */
 static bool trace_json;
 static volatile pid_t target_pid;
-static volatile sig_atomic_t detach_now;	/* -p: a signal asked us to let go */
 
-#define MAX_PIDS	64
 #define MAX_BT_SITES	64
 
 static void usage(FILE *f)
@@ -73,8 +71,14 @@ static void usage(FILE *f)
 "attached to.\n");
 }
 
+void run_flush_trace(void)
+{
+	if (trace_file)
+		fflush(trace_file);
+}
+
 /* One line, written in one write() so it does not mix with the program's. */
-static void say(const char *prefix, const char *text)
+void run_say(const char *prefix, const char *text)
 {
 	char line[2048];
 	int n = snprintf(line, sizeof(line), "regmap-run: %s%s\n", prefix, text);
@@ -87,7 +91,7 @@ static void say(const char *prefix, const char *text)
 		return;	/* nowhere left to complain */
 }
 
-static void report(void *ctx, enum sup_msg kind, const char *text)
+void run_report(void *ctx, enum sup_msg kind, const char *text)
 {
 	(void)ctx;
 	if (kind == SUP_MSG_TRACE && (trace_file || trace_json)) {
@@ -105,19 +109,19 @@ static void report(void *ctx, enum sup_msg kind, const char *text)
 	}
 	switch (kind) {
 	case SUP_MSG_FRAME:
-		say("    ", text);
+		run_say("    ", text);
 		break;
 	case SUP_MSG_WARNING:
-		say("warning: ", text);
+		run_say("warning: ", text);
 		break;
 	default:
-		say("", text);
+		run_say("", text);
 		break;
 	}
 }
 
-static __attribute__((noreturn, format(printf, 2, 3)))
-void die(int code, const char *fmt, ...)
+__attribute__((noreturn, format(printf, 2, 3)))
+void run_die(int code, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -140,43 +144,6 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	if (si->si_code <= 0 && target_pid > 0)
 		kill(target_pid, sig);
-}
-
-/*
- * -p: SIGINT, SIGTERM, SIGHUP ask for a detach.  The handler has no
- * SA_RESTART so the event loop's waitpid() returns and sees the flag;
- * if the signal came just before waitpid() was entered, the interval
- * timer interrupts it again shortly after.
- */
-static void on_detach_signal(int sig)
-{
-	struct itimerval kick = { { 0, 20000 }, { 0, 20000 } };
-
-	(void)sig;
-	detach_now = 1;
-	setitimer(ITIMER_REAL, &kick, NULL);
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
-static void setup_detach_signals(void)
-{
-	static const int detach[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_detach_signal;
-	for (size_t i = 0; i < sizeof(detach) / sizeof(detach[0]); i++)
-		sigaction(detach[i], &sa, NULL);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
-	signal(SIGTTOU, SIG_IGN);
-	signal(SIGTTIN, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 static void setup_signals(void)
@@ -231,7 +198,7 @@ static __attribute__((noreturn)) void run_in_process(char *const argv[])
 	char err[1024];
 	int ret = regmap_run_in_process(argv, NULL, err, sizeof(err));
 
-	die(ret == -ENOENT ? RUN_EXIT_NOT_FOUND :
+	run_die(ret == -ENOENT ? RUN_EXIT_NOT_FOUND :
 	    ret == -ELIBACC ? RUN_EXIT_FAILURE : RUN_EXIT_CANNOT_EXEC, "%s", err);
 }
 
@@ -243,83 +210,8 @@ static pid_t parse_pid(const char *arg)
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v <= 0 || v > INT_MAX)
-		die(RUN_EXIT_FAILURE, "-p %s: not a process id", arg);
+		run_die(RUN_EXIT_FAILURE, "-p %s: not a process id", arg);
 	return (pid_t)v;
-}
-
-static void print_stats(struct sup_session *s)
-{
-	sup_stats_report(s);
-}
-
-/* "1234" or "1234, 1240" */
-static void pid_list(const pid_t *pids, unsigned n, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (unsigned i = 0; i < n && len < size; i++) {
-		int k = snprintf(buf + len, size - len, "%s%d", i ? ", " : "", (int)pids[i]);
-
-		if (k < 0)
-			break;
-		len += k;
-	}
-}
-
-/* -p: attach, serve, detach on request; exits. */
-static __attribute__((noreturn))
-void run_attached(const struct sup_config *cfg, const pid_t *pids, unsigned npids)
-{
-	struct sup_session s;
-	pid_t done[MAX_PIDS];
-	unsigned ndone = 0, threads = 0;
-	char msg[1024], list[512];
-	int ret, code = RUN_EXIT_FAILURE;
-
-	if (sup_session_init(&s, cfg) < 0)
-		die(RUN_EXIT_FAILURE, "out of memory");
-	s.detach = &detach_now;
-	setup_detach_signals();
-	signal(SIGCHLD, SIG_DFL);
-	for (unsigned i = 0; i < npids && !detach_now; i++) {
-		struct sup_attach_error e;
-		unsigned n;
-
-		if (sup_attach(&s, pids[i], &n, &e) < 0) {
-			code = run_explain_attach(pids[i], &e, msg, sizeof(msg));
-			say("", msg);
-			continue;
-		}
-		snprintf(msg, sizeof(msg), "attached to %d (%u thread%s)", (int)pids[i], n,
-			 n == 1 ? "" : "s");
-		say("", msg);
-		done[ndone++] = pids[i];
-		threads += n;
-	}
-	if (!ndone) {
-		sup_session_free(&s);
-		exit(code);
-	}
-	ret = sup_run(&s);
-	pid_list(done, ndone, list, sizeof(list));
-	if (detach_now) {
-		snprintf(msg, sizeof(msg), "detached from %s: its map accesses now fault "
-			 "for real (SIGSEGV), as without regmap-run", list);
-		say("", msg);
-	} else if (ret < 0) {
-		snprintf(msg, sizeof(msg), "lost track of %s: %s", list, strerror(-ret));
-		say("", msg);
-	} else {
-		snprintf(msg, sizeof(msg), "%s: every attached process has exited", list);
-		say("", msg);
-	}
-	if (cfg->stats)
-		print_stats(&s);
-	if (trace_file)
-		fflush(trace_file);
-	sup_session_free(&s);
-	exit(ret < 0 ? RUN_EXIT_FAILURE : 0);
 }
 
 static int parse_cpu(const char *arg)
@@ -330,7 +222,7 @@ static int parse_cpu(const char *arg)
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < 0 || v > INT_MAX)
-		die(RUN_EXIT_FAILURE, "--cpu=%s: not a CPU number (see nproc)", arg);
+		run_die(RUN_EXIT_FAILURE, "--cpu=%s: not a CPU number (see nproc)", arg);
 	return (int)v;
 }
 
@@ -358,7 +250,7 @@ int main(int argc, char *argv[])
 	struct sup_config cfg = {
 		.follow_forks = true,
 		.cpu = SUP_CPU_AUTO,
-		.report = report,
+		.report = run_report,
 	};
 	struct sup_launch_error err;
 	struct sup_session s;
@@ -383,7 +275,7 @@ int main(int argc, char *argv[])
 			if (optarg) {
 				trace_file = fopen(optarg, "we");
 				if (!trace_file)
-					die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
+					run_die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
 					    strerror(errno));
 			}
 			break;
@@ -391,14 +283,14 @@ int main(int argc, char *argv[])
 			if (!strcmp(optarg, "json"))
 				trace_json = true;
 			else if (strcmp(optarg, "text"))
-				die(RUN_EXIT_FAILURE, "--trace-format=%s: use text or json", optarg);
+				run_die(RUN_EXIT_FAILURE, "--trace-format=%s: use text or json", optarg);
 			cfg.trace_format = trace_json ? SUP_TRACE_JSON : SUP_TRACE_TEXT;
 			break;
 		case OPT_BT_ACCESS:
 			/* several sites: the option repeated, or separated by commas */
 			for (char *site = strtok(optarg, ","); site; site = strtok(NULL, ",")) {
 				if (cfg.n_bt_sites == MAX_BT_SITES)
-					die(RUN_EXIT_FAILURE, "--backtrace-on-access: more than "
+					run_die(RUN_EXIT_FAILURE, "--backtrace-on-access: more than "
 					    "%d sites", MAX_BT_SITES);
 				bt_sites[cfg.n_bt_sites++] = site;
 			}
@@ -406,7 +298,7 @@ int main(int argc, char *argv[])
 			break;
 		case 'p':
 			if (npids == MAX_PIDS)
-				die(RUN_EXIT_FAILURE, "-p: more than %d processes", MAX_PIDS);
+				run_die(RUN_EXIT_FAILURE, "-p: more than %d processes", MAX_PIDS);
 			pids[npids++] = parse_pid(optarg);
 			break;
 		case 'q':
@@ -415,7 +307,7 @@ int main(int argc, char *argv[])
 		case 'o':
 			out_fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 			if (out_fd < 0)
-				die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
+				run_die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
 				    strerror(errno));
 			break;
 		case 'c':
@@ -443,19 +335,19 @@ int main(int argc, char *argv[])
 	}
 	if (npids) {
 		if (optind < argc)
-			die(RUN_EXIT_FAILURE, "-p PID and PROGRAM exclude each other: attach "
+			run_die(RUN_EXIT_FAILURE, "-p PID and PROGRAM exclude each other: attach "
 			    "to a running process or start one");
 		if (in_process)
-			die(RUN_EXIT_FAILURE, "--in-process cannot attach to a running process");
+			run_die(RUN_EXIT_FAILURE, "--in-process cannot attach to a running process");
 		run_attached(&cfg, pids, npids);
 	}
 	if (optind >= argc)
-		die(RUN_EXIT_FAILURE, "no program given: usage: regmap-run [OPTIONS] "
+		run_die(RUN_EXIT_FAILURE, "no program given: usage: regmap-run [OPTIONS] "
 		    "PROGRAM [ARGS...] (see regmap-run --help)");
 
 	ret = run_check_program(argv[optind], path, sizeof(path), msg, sizeof(msg));
 	if (ret)
-		die(ret, "%s", msg);
+		run_die(ret, "%s", msg);
 	if (in_process)
 		run_in_process(argv + optind);
 
@@ -463,18 +355,17 @@ int main(int argc, char *argv[])
 	signal(SIGCHLD, SIG_DFL);
 	if (sup_launch(&s, &cfg, path, argv + optind, environ, &err) < 0) {
 		ret = run_explain_launch(argv[optind], &err, msg, sizeof(msg));
-		die(ret, "%s", msg);
+		run_die(ret, "%s", msg);
 	}
 	target_pid = s.pid;
 	setup_signals();
 
 	ret = sup_run(&s);
 	if (ret < 0 && !s.pid_done)
-		die(RUN_EXIT_FAILURE, "lost track of %s: %s", argv[optind], strerror(-ret));
+		run_die(RUN_EXIT_FAILURE, "lost track of %s: %s", argv[optind], strerror(-ret));
 	if (cfg.stats)
-		print_stats(&s);
-	if (trace_file)
-		fflush(trace_file);
+		sup_stats_report(&s);
+	run_flush_trace();
 	sup_session_free(&s);
 	exit_like(s.status);
 }

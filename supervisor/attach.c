@@ -264,5 +264,9 @@ int sup_detach_all(struct sup_session *s)
 			detached++;
 		}
 	}
+	if (count_traced(s))
+		sup_msgf(s, SUP_MSG_WARNING, "%u threads did not stop to be detached; the "
+			 "kernel lets go of them when regmap-run exits", count_traced(s));
+	s->detached += detached;
 	return detached;
 }

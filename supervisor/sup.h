@@ -111,6 +111,7 @@ struct sup_session {
 	bool attached;
 	/* regmap-run sets *detach (from a signal handler) to make sup_run() let go */
 	volatile sig_atomic_t *detach;
+	unsigned detached;	/* threads sup_detach_all() let go */
 	struct sup_threads threads;
 	struct sup_symcache *syms;	/* symbol names for --trace, --stats, backtraces */
 	struct sup_detail *detail;	/* --stats counters, or NULL */

@@ -53,7 +53,7 @@ kill -INT $rpid
 wait $rpid; status=$?
 sed 's/^/  err: /' "$TMP/rr.err"
 expect_status 0 "regmap-run -p after SIGINT"
-grep -q "^regmap-run: detached from $tpid: its map accesses now fault" "$TMP/rr.err" &&
+grep -q "^regmap-run: detached from $tpid (1 thread): its map accesses now fault" "$TMP/rr.err" &&
 	echo "ok: detach message" || { echo "FAIL: no detach message"; fail=1; }
 [ "$(proc_field $tpid TracerPid)" = 0 ] && echo "ok: target no longer traced" ||
 	{ echo "FAIL: target still traced by $(proc_field $tpid TracerPid)"; fail=1; }
@@ -94,7 +94,7 @@ wait_file "$D1/served" && wait_file "$D2/served" && echo "ok: two attached proce
 kill -INT $rpid
 wait $rpid; status=$?
 expect_status 0 "regmap-run -p A -p B after SIGINT"
-grep -q "^regmap-run: detached from $t1, $t2: " "$TMP/rr.err" && echo "ok: detached from both" ||
+grep -q "^regmap-run: detached from $t1, $t2 (2 threads): " "$TMP/rr.err" && echo "ok: detached from both" ||
 	{ echo "FAIL: detach message for two"; cat "$TMP/rr.err"; fail=1; }
 touch "$D1/fault" "$D2/fault"
 wait $t1; status=$?
