@@ -25,6 +25,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sup_internal.h"
 
@@ -117,6 +118,15 @@ static int seize_pass(struct sup_session *s, pid_t pid, struct sup_attach_error 
 		if (ret < 0) {
 			long tracer = sup_proc_status_long(tid, "TracerPid");
 
+			/* made by a thread we had seized: the kernel attached it for us */
+			if (tracer == getpid()) {
+				sup_thread_mark(&s->threads, tid, true);
+				t = sup_thread_get(&s->threads, tid, false);
+				if (t)
+					t->tgid = pid;
+				n++;
+				continue;
+			}
 			e->err = -ret;
 			e->tracer_pid = tracer > 0 ? tracer : 0;
 			closedir(dir);
