@@ -40,6 +40,13 @@ proc_state() {
 	sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null
 }
 
+# all_tasks PID KEY: KEY of every thread of PID, one per line
+all_tasks() {
+	for t in /proc/$1/task/*; do
+		sed -n "s/^$2:[[:space:]]*\([^[:space:]]*\).*/\1/p" "$t/status" 2>/dev/null
+	done
+}
+
 # (background processes run without $LIMIT: their pids must be theirs)
 # ---- attach, serve, detach while it runs; it keeps running, unserved ----
 D=$TMP/serve; mkdir "$D"
@@ -134,8 +141,9 @@ for sig in TERM HUP; do
 	kill -$sig $rpid
 	wait $rpid; status=$?
 	expect_status 0 "regmap-run -p after SIG$sig"
-	[ "$(proc_field $tpid TracerPid)" = 0 ] && echo "ok: SIG$sig: not traced after detach" ||
-		{ echo "FAIL: SIG$sig: still traced"; fail=1; }
+	[ "$(all_tasks $tpid TracerPid | sort -u)" = 0 ] &&
+		echo "ok: SIG$sig: no thread traced after the detach" ||
+		{ echo "FAIL: SIG$sig: still traced: $(all_tasks $tpid TracerPid)"; fail=1; }
 	touch "$D/quit"
 	wait $tpid; status=$?
 	expect_status 0 "idle target after SIG$sig detach"
@@ -148,7 +156,7 @@ wait_file "$D/ready"
 kill -STOP $tpid
 i=0; while [ "$(proc_state $tpid)" != T ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
 $RR -p $tpid 2>"$TMP/rr.err" & rpid=$!
-wait_grep "$TMP/rr.err" "attached to $tpid"
+wait_grep "$TMP/rr.err" "attached to $tpid (4 threads)"
 run $RR -p $tpid
 expect_status 125 "second regmap-run -p on a traced process"
 expect_in err "cannot attach to pid $tpid: it is already traced by pid $rpid (regmap-run)" \
@@ -156,11 +164,12 @@ expect_in err "cannot attach to pid $tpid: it is already traced by pid $rpid (re
 kill -INT $rpid
 wait $rpid; status=$?
 expect_status 0 "detach from the stopped target"
-[ "$(proc_field $tpid TracerPid)" = 0 ] && echo "ok: stopped target not traced" ||
-	{ echo "FAIL: stopped target still traced"; fail=1; }
+[ "$(all_tasks $tpid TracerPid | sort -u)" = 0 ] && echo "ok: no thread of the stopped target traced" ||
+	{ echo "FAIL: stopped target still traced: $(all_tasks $tpid TracerPid)"; fail=1; }
 sleep 0.2
-[ "$(proc_state $tpid)" = T ] && echo "ok: stopped target still stopped after the detach" ||
-	{ echo "FAIL: stopped target in state $(proc_state $tpid) after the detach"; fail=1; }
+[ "$(all_tasks $tpid State | sort -u)" = T ] &&
+	echo "ok: all 4 threads of the stopped target still stopped after the detach" ||
+	{ echo "FAIL: stopped target's threads in states $(all_tasks $tpid State) after the detach"; fail=1; }
 touch "$D/quit"
 kill -CONT $tpid
 wait $tpid; status=$?

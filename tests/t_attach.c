@@ -17,7 +17,8 @@
  *                         thread NSIG_SENT queued real-time signals
  *                         (DIR/sending once it has started): none may be
  *                         lost or doubled by the detach.
- *   t_attach idle DIR     DIR/ready; wait for DIR/quit; exit 0.
+ *   t_attach idle DIR     three more threads; DIR/ready; wait for
+ *                         DIR/quit; exit 0.
  *   t_attach zombie DIR   fork a child that exits at once and is never
  *                         reaped; DIR/zpid holds its pid; wait for DIR/quit.
  *
@@ -183,6 +184,27 @@ static void *sender(void *arg)
 	return NULL;
 }
 
+static void *idler(void *arg)
+{
+	(void)arg;
+	wait_for("quit");
+	return NULL;
+}
+
+static int idle(void)
+{
+	pthread_t t[3];
+
+	for (int i = 0; i < 3; i++)
+		if (pthread_create(&t[i], NULL, idler, NULL))
+			return 5;
+	touch("ready");
+	wait_for("quit");
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
 static int signals(void)
 {
 	struct sigaction sa;
@@ -230,8 +252,10 @@ int main(int argc, char *argv[])
 		return threads();
 	if (!strcmp(argv[1], "signals"))
 		return signals();
-	if (!strcmp(argv[1], "idle") || !strcmp(argv[1], "zombie")) {
-		if (argv[1][0] == 'z') {
+	if (!strcmp(argv[1], "idle"))
+		return idle();
+	if (!strcmp(argv[1], "zombie")) {
+		{
 			pid_t child = fork();
 			char p[4096];
 			FILE *f;
