@@ -163,28 +163,42 @@ static void report_sites(struct sup_session *s)
 		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64, "(other sites)", d->other_sites);
 }
 
+static int by_tid(const void *a, const void *b)
+{
+	const struct sup_thread *x = *(struct sup_thread *const *)a;
+	const struct sup_thread *y = *(struct sup_thread *const *)b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
 static void report_threads(struct sup_session *s)
 {
 	struct sup_threads *t = &s->threads;
-	unsigned shown = 0, quiet = 0;
+	const struct sup_thread **list = calloc(t->size ? t->size : 1, sizeof(*list));
+	unsigned n = 0, quiet = 0;
 
-	sup_msgf(s, SUP_MSG_INFO, "  %-10s %10s %12s", "thread", "process", "instructions");
+	if (!list)
+		return;
 	for (unsigned i = 0; i < t->size; i++) {
 		const struct sup_thread *e = &t->slot[i];
 
-		if (e->tid <= 0 || !e->accesses) {
+		if (e->tid > 0 && e->accesses)
+			list[n++] = e;
+		else
 			quiet += e->tid > 0;
-			continue;
-		}
-		/* thousands of threads: the summary stays readable */
-		if (shown++ < 64)
-			sup_msgf(s, SUP_MSG_INFO, "  %-10d %10d %12" PRIu64, (int)e->tid,
-				 (int)e->tgid, e->accesses);
 	}
-	if (shown > 64)
-		sup_msgf(s, SUP_MSG_INFO, "  (%u more threads used the map)", shown - 64);
+	qsort(list, n, sizeof(*list), by_tid);
+	sup_msgf(s, SUP_MSG_INFO, "  %-10s %10s %12s", "thread", "process", "instructions");
+	/* thousands of threads: the summary stays readable */
+	for (unsigned i = 0; i < n && i < 64; i++)
+		sup_msgf(s, SUP_MSG_INFO, "  %-10d %10d %12" PRIu64, (int)list[i]->tid,
+			 (int)list[i]->tgid, list[i]->accesses);
+	if (n > 64)
+		sup_msgf(s, SUP_MSG_INFO, "  (%u more threads used the map)", n - 64);
 	if (quiet)
-		sup_msgf(s, SUP_MSG_INFO, "  (%u traced threads did not use the map)", quiet);
+		sup_msgf(s, SUP_MSG_INFO, "  (%u traced thread%s did not use the map)", quiet,
+			 quiet == 1 ? "" : "s");
+	free(list);
 }
 
 void sup_stats_report(struct sup_session *s)
