@@ -60,16 +60,24 @@ emu_execute(const struct regmap_emu_insn *pub, struct regmap_cpu *cpu,
 
 	if (!insn->handler) {
 		/* Unsupported, but only worth saying so if it touches the map. */
-		const struct emu_operand *op = &insn->op[insn->mem];
+		unsigned size = insn->mem != 0xff ? insn->op[insn->mem].size : 0;
 
 		st = REGMAP_EMU_UNSUPPORTED;
-		if (insn->mem != 0xff &&
-		    !emu_touches_map(ctx.ea, op->size ? op->size : 1)) {
+		if (insn->mem != 0xff && !emu_touches_map(ctx.ea, size ? size : 1)) {
 			res->fault_addr = ctx.ea;
 			st = REGMAP_EMU_NOT_MAP;
 		}
 		res->status = st;
 		return st;
+	}
+	/*
+	 * Register and immediate forms (mov rax, rbx; jmp rel32) touch no
+	 * map: only the string instructions, which have no explicit
+	 * operands, reach it without a memory operand.
+	 */
+	if (insn->mem == 0xff && insn->nops) {
+		res->status = REGMAP_EMU_NOT_MAP;
+		return REGMAP_EMU_NOT_MAP;
 	}
 
 	ctx.out = ctx.in;

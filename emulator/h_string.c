@@ -127,7 +127,8 @@ static void emu_str_prefetch(struct emu_str *s, struct emu_str_ptr *p)
 {
 	uint64_t lo;
 
-	if (p->map || !emu_str_run(s, p, s->n, &lo))
+	/* n == 0 (the map side is PARTIAL at its first element): nothing to read */
+	if (p->map || !s->n || !emu_str_run(s, p, s->n, &lo))
 		return;
 	p->lo = p->base + lo;
 	p->bulk = emu_stack_read(s->ctx, p->lo, p->buf, s->n * s->size) == REGMAP_EMU_OK;

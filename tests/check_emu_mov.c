@@ -223,6 +223,24 @@ START_TEST(statuses)
 }
 END_TEST
 
+START_TEST(register_forms)
+{
+	static const uint8_t mov_rr[] = { 0x48, 0x89, 0xd8 };		/* mov rax, rbx */
+	static const uint8_t add_ri[] = { 0x48, 0x83, 0xc0, 0x01 };	/* add rax, 1 */
+	static const uint8_t jmp_rel[] = { 0xe9, 0x10, 0, 0, 0 };	/* jmp rel32 */
+	static const uint8_t cpuid[] = { 0x0f, 0xa2 };			/* no handler, no operand */
+
+	/* no memory operand, so no map access: nothing is emulated (found by fuzz_emu) */
+	ck_assert_int_eq(vec_exec(&cpu, mov_rr, sizeof(mov_rr), &res), REGMAP_EMU_NOT_MAP);
+	ck_assert_uint_eq(res.naccess, 0);
+	ck_assert_int_eq(vec_exec(&cpu, add_ri, sizeof(add_ri), &res), REGMAP_EMU_NOT_MAP);
+	ck_assert_int_eq(vec_exec(&cpu, jmp_rel, sizeof(jmp_rel), &res), REGMAP_EMU_NOT_MAP);
+	/* an unsupported instruction without a memory operand (UBSan: op[0xff]) */
+	ck_assert_int_eq(vec_exec(&cpu, cpuid, sizeof(cpuid), &res), REGMAP_EMU_UNSUPPORTED);
+	ck_assert_cpu_eq(cpu, init);
+}
+END_TEST
+
 START_TEST(access_record_and_format)
 {
 	static const uint8_t b[] = { 0x48, 0x89, 0x1c, 0x25, 0x08, 0, 0, 0 };
@@ -262,6 +280,7 @@ int main(void)
 	tcase_add_test(tc, extensions_and_movbe);
 	tcase_add_test(tc, addressing_forms);
 	tcase_add_test(tc, statuses);
+	tcase_add_test(tc, register_forms);
 	tcase_add_test(tc, access_record_and_format);
 	suite_add_tcase(s, tc);
 	return vec_run_suite(s);

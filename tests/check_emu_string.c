@@ -570,6 +570,24 @@ START_TEST(address_size_and_segment)
 }
 END_TEST
 
+START_TEST(partial_first_element_reads_nothing)
+{
+	/*
+	 * std; cmpsd with rsi = -1 (four bytes wrapping into the map) and
+	 * rdi = -4: PARTIAL before any element, and no zero-length read of
+	 * the other side (found by fuzz_emu --seed 5 --case 607529).
+	 */
+	cpu.gpr[REGMAP_RSI] = ~0ull;
+	cpu.gpr[REGMAP_RDI] = ~3ull;
+	cpu.rflags |= DF;
+	start();
+	ck_assert_int_eq(RUN(0xa7), REGMAP_EMU_PARTIAL);
+	ck_assert_uint_eq(nreads, 0);
+	ck_assert_uint_eq(nwrites, 0);
+	ck_assert_cpu_eq(cpu, init);
+}
+END_TEST
+
 static Suite *string_suite(void)
 {
 	Suite *s = suite_create("emu_string");
@@ -588,6 +606,7 @@ static Suite *string_suite(void)
 	tcase_add_test(tc, repe_cmpsb_stops_early);
 	tcase_add_test(tc, cmps_sizes);
 	tcase_add_test(tc, address_size_and_segment);
+	tcase_add_test(tc, partial_first_element_reads_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
