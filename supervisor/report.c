@@ -25,9 +25,7 @@ void sup_msgf(const struct sup_session *s, enum sup_msg kind, const char *fmt, .
 	s->cfg.report(s->cfg.report_ctx, kind, buf);
 }
 
-/* snprintf at buf+*len that never runs past size */
-static void __attribute__((format(printf, 4, 5)))
-append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+void sup_append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -131,10 +129,10 @@ static void insn_text(const struct sup_fault_info *f, char *buf, size_t size)
 		snprintf(buf, size, "(code at rip not readable)");
 		return;
 	}
-	append(buf, size, &len, "(bytes");
+	sup_append(buf, size, &len, "(bytes");
 	for (size_t i = 0; i < f->nbytes; i++)
-		append(buf, size, &len, " %02x", f->bytes[i]);
-	append(buf, size, &len, ")");
+		sup_append(buf, size, &len, " %02x", f->bytes[i]);
+	sup_append(buf, size, &len, ")");
 }
 
 void sup_report_fault(struct sup_session *s, const struct sup_fault_info *f)

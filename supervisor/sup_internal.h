@@ -95,6 +95,10 @@ struct sup_fault_info {
 	const char *why;		/* overrides the explanation, or NULL */
 };
 
+/* snprintf at buf+*len that never runs past size; *len advances */
+void __attribute__((format(printf, 4, 5)))
+sup_append(char *buf, size_t size, size_t *len, const char *fmt, ...);
+
 void sup_report_fault(struct sup_session *s, const struct sup_fault_info *f);
 void sup_report_trace(struct sup_session *s, pid_t tid, uint64_t rip,
 		      const struct regmap_emu_insn *insn,

@@ -15,22 +15,6 @@
 
 #include "sup_internal.h"
 
-/* snprintf at buf+*len that never runs past size */
-static void __attribute__((format(printf, 4, 5)))
-add(char *buf, size_t size, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*len >= size - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *len, size - *len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*len = *len + n < size - 1 ? *len + n : size - 1;
-}
-
 /*
  * The registers an access covers: "rdi", "rax+4" (from byte 4 of rax),
  * "rax+4,rcx" (straddling two).  sep separates the names.
@@ -47,11 +31,11 @@ void sup_access_regs(const struct regmap_emu_access *a, char *buf, size_t size,
 	for (unsigned off = first & ~7u; off <= last; off += 8) {
 		const char *name = regmap_emu_reg_name(off);
 
-		add(buf, size, &len, "%s%s%s", off == (first & ~7u) ? "" : sep, quote,
+		sup_append(buf, size, &len, "%s%s%s", off == (first & ~7u) ? "" : sep, quote,
 		    name ? name : "?");
 		if (off < first)
-			add(buf, size, &len, "+%u", first - off);
-		add(buf, size, &len, "%s", quote);
+			sup_append(buf, size, &len, "+%u", first - off);
+		sup_append(buf, size, &len, "%s", quote);
 	}
 }
 
@@ -63,13 +47,13 @@ static void access_value(const struct regmap_emu_access *a, char *buf, size_t si
 	unsigned b = shown;
 
 	buf[0] = '\0';
-	add(buf, size, &len, "0x");
+	sup_append(buf, size, &len, "0x");
 	/* no leading zeros, but at least one digit */
 	while (b > 1 && a->data[b - 1] == 0)
 		b--;
-	add(buf, size, &len, "%x", a->data[b - 1]);
+	sup_append(buf, size, &len, "%x", a->data[b - 1]);
 	while (--b > 0)
-		add(buf, size, &len, "%02x", a->data[b - 1]);
+		sup_append(buf, size, &len, "%02x", a->data[b - 1]);
 }
 
 /* JSON string contents: escape quotes, backslashes and control bytes */
@@ -79,11 +63,11 @@ static void json_str(char *buf, size_t size, size_t *len, const char *s)
 		unsigned char c = *s;
 
 		if (c == '"' || c == '\\')
-			add(buf, size, len, "\\%c", c);
+			sup_append(buf, size, len, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			add(buf, size, len, "\\u%04x", c);
+			sup_append(buf, size, len, "\\u%04x", c);
 		else
-			add(buf, size, len, "%c", c);
+			sup_append(buf, size, len, "%c", c);
 	}
 }
 
@@ -107,13 +91,13 @@ static void trace_json(struct sup_session *s, pid_t tid, uint64_t rip, const cha
 
 	sup_access_regs(a, regs, sizeof(regs), "\"", ",");
 	access_value(a, val, sizeof(val));
-	add(line, sizeof(line), &len, "{\"tid\":%d,\"pid\":%d,\"access\":\"%c\",\"size\":%u,"
+	sup_append(line, sizeof(line), &len, "{\"tid\":%d,\"pid\":%d,\"access\":\"%c\",\"size\":%u,"
 	    "\"offset\":%u,\"regs\":[%s],\"value\":\"%s\",\"insn\":\"", (int)tid,
 	    (int)sup_thread_tgid(s, tid), a->write ? 'W' : 'R', a->size, a->offset, regs, val);
 	json_str(line, sizeof(line), &len, text);
-	add(line, sizeof(line), &len, "\",\"rip\":\"0x%" PRIx64 "\",\"symbol\":\"", rip);
+	sup_append(line, sizeof(line), &len, "\",\"rip\":\"0x%" PRIx64 "\",\"symbol\":\"", rip);
 	json_str(line, sizeof(line), &len, sym);
-	add(line, sizeof(line), &len, "\"}");
+	sup_append(line, sizeof(line), &len, "\"}");
 	sup_msgf(s, SUP_MSG_TRACE, "%s", line);
 }
 
