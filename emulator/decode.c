@@ -153,6 +153,18 @@ enum regmap_emu_status regmap_emu_decode(struct regmap_emu_insn *pub,
 	return REGMAP_EMU_OK;
 }
 
+bool regmap_emu_insn_const_addr(const struct regmap_emu_insn *pub)
+{
+	const struct emu_insn *insn = (const struct emu_insn *)pub->opaque;
+	const struct emu_operand *op;
+
+	if (!insn->len || insn->mem >= insn->nops)
+		return false;
+	op = &insn->op[insn->mem];
+	return op->base == EMU_REG_NONE && op->index == EMU_REG_NONE &&
+	       op->seg == EMU_SEG_NONE;
+}
+
 unsigned regmap_emu_insn_len(const struct regmap_emu_insn *pub)
 {
 	return ((const struct emu_insn *)pub->opaque)->len;

@@ -254,6 +254,15 @@ enum regmap_emu_status regmap_emu_step(const uint8_t *bytes, size_t len,
 				       const struct regmap_emu_mem *mem,
 				       struct regmap_emu_result *res);
 
+/*
+ * Does insn's explicit memory operand have a constant address: [disp32]
+ * or moffs, with no base, no index, not rip-relative and no fs:/gs:
+ * override?  Such an access reaches the same map bytes every time it
+ * runs.  False for instructions without an explicit memory operand
+ * (string instructions) and for those that did not decode.
+ */
+bool regmap_emu_insn_const_addr(const struct regmap_emu_insn *insn);
+
 /* Length in bytes of a decoded instruction. */
 unsigned regmap_emu_insn_len(const struct regmap_emu_insn *insn);
 

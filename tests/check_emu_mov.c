@@ -264,6 +264,37 @@ START_TEST(access_record_and_format)
 }
 END_TEST
 
+static bool const_addr(const uint8_t *b, size_t len)
+{
+	struct regmap_emu_insn insn;
+	enum regmap_emu_status st = regmap_emu_decode(&insn, b, len);
+
+	ck_assert(st == REGMAP_EMU_OK || st == REGMAP_EMU_UNSUPPORTED);
+	return regmap_emu_insn_const_addr(&insn);
+}
+
+#define CONST_ADDR(...) ({ static const uint8_t b_[] = { __VA_ARGS__ }; const_addr(b_, sizeof b_); })
+
+START_TEST(constant_addresses)
+{
+	/* mov rax, [0x10]; mov al, moffs [0x10]; add [0x0], rdx; push [0x18] */
+	ck_assert(CONST_ADDR(0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0));
+	ck_assert(CONST_ADDR(0xa0, 0x10, 0, 0, 0, 0, 0, 0, 0));
+	ck_assert(CONST_ADDR(0x48, 0x01, 0x14, 0x25, 0, 0, 0, 0));
+	ck_assert(CONST_ADDR(0xff, 0x34, 0x25, 0x18, 0, 0, 0));
+	/* movdqu xmm0, [0x8] */
+	ck_assert(CONST_ADDR(0xf3, 0x0f, 0x6f, 0x04, 0x25, 0x08, 0, 0, 0));
+	/* computed: mov rax, [rbx]; mov rax, [rcx*8+0x10]; mov rax, fs:[0x10]; mov rax, [rip+0] */
+	ck_assert(!CONST_ADDR(0x48, 0x8b, 0x03));
+	ck_assert(!CONST_ADDR(0x48, 0x8b, 0x04, 0xcd, 0x10, 0, 0, 0));
+	ck_assert(!CONST_ADDR(0x64, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0));
+	ck_assert(!CONST_ADDR(0x48, 0x8b, 0x05, 0, 0, 0, 0));
+	/* no explicit memory operand: movsq, add rax, rbx */
+	ck_assert(!CONST_ADDR(0x48, 0xa5));
+	ck_assert(!CONST_ADDR(0x48, 0x01, 0xd8));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("emu_mov");
@@ -282,6 +313,7 @@ int main(void)
 	tcase_add_test(tc, statuses);
 	tcase_add_test(tc, register_forms);
 	tcase_add_test(tc, access_record_and_format);
+	tcase_add_test(tc, constant_addresses);
 	suite_add_tcase(s, tc);
 	return vec_run_suite(s);
 }
