@@ -43,4 +43,5 @@ void sup_session_free(struct sup_session *s)
 	sup_detail_free(s->detail);
 	s->detail = NULL;
 	sup_threads_free(&s->threads);
+	sup_procs_free(s);
 }

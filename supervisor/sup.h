@@ -80,6 +80,7 @@ struct sup_stats {
 struct sup_cache;
 struct sup_symcache;
 struct sup_detail;
+struct sup_procs;
 
 /* A traced thread (threads.c). */
 struct sup_thread {
@@ -115,6 +116,7 @@ struct sup_session {
 	struct sup_threads threads;
 	struct sup_symcache *syms;	/* symbol names for --trace, --stats, backtraces */
 	struct sup_detail *detail;	/* --stats counters, or NULL */
+	struct sup_procs *procs;	/* per-process records (procs.c) */
 };
 
 /*
