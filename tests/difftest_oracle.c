@@ -8,7 +8,9 @@
  * instruction that writes back an equal value (`and [0x88], reg`) still
  * replaces its flags with the written bytes.  Only the user-modifiable
  * bits of a write to the rflags slot count; a write to the rip slot
- * transfers control there.
+ * transfers control there, and to a non-canonical address it raises
+ * #GP at the instruction with nothing changed, as `jmp reg` does
+ * natively (checked on the CPU by tests/t_fault_details).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,6 +81,14 @@ static bool dt_string_written(const struct dt_case *c, struct dt_result *res)
 	return true;
 }
 
+void dt_expect_jump(const struct dt_case *c, struct dt_result *res)
+{
+	if ((uint64_t)((int64_t)(res->exp.rip << 16) >> 16) != res->exp.rip) {
+		res->exp = c->in;
+		res->exp_status = REGMAP_EMU_FAULT_GP;
+	}
+}
+
 static bool dt_expect(const struct dt_case *c, struct dt_result *res)
 {
 	const struct dt_native *n = &res->nat;
@@ -123,6 +133,7 @@ static bool dt_expect(const struct dt_case *c, struct dt_result *res)
 	written_flags = res->exp.rflags;
 	res->exp.rflags = ((n->rflags | c->flags_virt) & ~(uint64_t)REGMAP_FLAGS_USER) |
 			  (written_flags & REGMAP_FLAGS_USER);
+	dt_expect_jump(c, res);
 	return true;
 }
 
