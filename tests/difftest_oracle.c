@@ -89,6 +89,13 @@ void dt_expect_jump(const struct dt_case *c, struct dt_result *res)
 	}
 }
 
+/* A repeated string instruction single-stepped (TF): one iteration of several. */
+static bool dt_str_step(const struct dt_case *c)
+{
+	return c->form->enc == DT_ENC_STRING && c->insn.rep &&
+	       (c->in.rflags & REGMAP_FLAGS_TF) && c->in.gpr[REGMAP_RCX] > 1;
+}
+
 static bool dt_expect(const struct dt_case *c, struct dt_result *res)
 {
 	const struct dt_native *n = &res->nat;
@@ -111,6 +118,20 @@ static bool dt_expect(const struct dt_case *c, struct dt_result *res)
 		res->exp.gpr[REGMAP_RDI] -= buf;
 	res->exp.rip = n->landed ? dt_native_landing() : res->addr + res->code.len;
 	res->exp.rflags = n->rflags | c->flags_virt;
+	if (dt_str_step(c)) {
+		/*
+		 * TF: the CPU does one iteration and traps with rip on the
+		 * instruction, unless that iteration ended the run (rcx 0, or
+		 * REPE/REPNE's condition); natively it ran with rcx = 1.
+		 */
+		unsigned op = c->form->opc & ~1u;
+		bool ended = (op == 0xa6 || op == 0xae) &&
+			     (c->insn.rep == 0xf3) != !!(n->rflags & REGMAP_FLAGS_ZF);
+
+		res->exp.gpr[REGMAP_RCX] = c->in.gpr[REGMAP_RCX] - 1;
+		if (!ended)
+			res->exp.rip = res->addr;
+	}
 
 	memset(res->written, 0, sizeof(res->written));
 	switch (c->mem_size ? c->form->access : DT_R) {
@@ -188,6 +209,8 @@ bool dt_run_case(struct dt_case *c, struct dt_result *res)
 		gpr[REGMAP_RSI] += buf;
 	if (c->str_map & DT_STR_RDI)
 		gpr[REGMAP_RDI] += buf;
+	if (dt_str_step(c))
+		gpr[REGMAP_RCX] = 1;
 	if (c->scratch)
 		memcpy(dt_scratch, c->scratch_init, DT_SCRATCH_SIZE);
 	dt_native_run(&res->native_code, gpr, c->in.rflags & ~c->flags_virt, img, &res->nat);
