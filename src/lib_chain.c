@@ -94,25 +94,30 @@ void lib_chain(int sig, siginfo_t *si, ucontext_t *uc)
 	/* sigreturn restores uc->uc_sigmask, including a handler's changes to it */
 }
 
-void lib_raise_sigfpe(ucontext_t *uc, int code)
+void lib_raise_forced(ucontext_t *uc, int sig, int code, uint64_t addr)
 {
 	struct sigaction cur;
 	siginfo_t fi;
 
-	/* a CPU's SIGFPE cannot be ignored or blocked either */
-	if (lib_sigaction(SIGFPE, NULL, &cur) == 0 &&
-	    (cur.sa_handler == SIG_IGN || sigismember(&uc->uc_sigmask, SIGFPE))) {
+	/* a CPU's signal cannot be ignored or blocked: the kernel forces it */
+	if (lib_sigaction(sig, NULL, &cur) == 0 &&
+	    (cur.sa_handler == SIG_IGN || sigismember(&uc->uc_sigmask, sig))) {
 		memset(&cur, 0, sizeof(cur));
 		cur.sa_handler = SIG_DFL;
-		lib_sigaction(SIGFPE, &cur, NULL);
-		sigdelset(&uc->uc_sigmask, SIGFPE);
+		lib_sigaction(sig, &cur, NULL);
+		sigdelset(&uc->uc_sigmask, sig);
 	}
-	/* rip stays on the instruction, as after a real #DE, #XM or #MF */
 	memset(&fi, 0, sizeof(fi));
-	fi.si_signo = SIGFPE;
+	fi.si_signo = sig;
 	fi.si_code = code;
-	fi.si_addr = (void *)uc->uc_mcontext.gregs[REG_RIP];
-	lib_queue_self(SIGFPE, &fi);
+	fi.si_addr = (void *)(uintptr_t)addr;
+	lib_queue_self(sig, &fi);
+}
+
+void lib_raise_sigfpe(ucontext_t *uc, int code)
+{
+	/* rip stays on the instruction, as after a real #DE, #XM or #MF */
+	lib_raise_forced(uc, SIGFPE, code, uc->uc_mcontext.gregs[REG_RIP]);
 }
 
 void lib_raise_gp(ucontext_t *uc)

@@ -134,6 +134,7 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	uint8_t code[REGMAP_EMU_MAX_INSN];
 	uint64_t rip = uc->uc_mcontext.gregs[REG_RIP];
 	enum regmap_emu_status st;
+	uint64_t tf = 0;
 	size_t len;
 	int decoded;
 
@@ -148,6 +149,7 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	/* execute an unsupported one too: it says whether it touches the map */
 	if (decoded) {
 		lib_uc_to_cpu(uc, &cpu);
+		tf = cpu.rflags;
 		lib_seg_bases(code, len, &cpu);
 		if (regmap_emu_insn_needs_xstate(&insn))
 			st = lib_execute_x(&insn, &cpu, uc);
@@ -157,6 +159,13 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	switch (st) {
 	case REGMAP_EMU_OK:
 		lib_cpu_to_uc(&cpu, uc);
+		/*
+		 * TF was set when the instruction started: the CPU traps after
+		 * it, before the next one runs (sigreturn would let the next
+		 * one run first and trap after that).
+		 */
+		if (tf & REGMAP_FLAGS_TF)
+			lib_raise_forced(uc, SIGTRAP, TRAP_TRACE, cpu.rip);
 		return;
 	case REGMAP_EMU_FAULT_DE:
 		lib_raise_sigfpe(uc, FPE_INTDIV);

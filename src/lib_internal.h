@@ -53,6 +53,11 @@ void lib_on_fault(int sig, siginfo_t *si, void *uc);
 
 /* lib_chain.c: what the kernel would have done without regmap */
 void lib_chain(int sig, siginfo_t *si, ucontext_t *uc);
+/*
+ * A signal the CPU raises (forced: SIG_DFL and unblocked if the program
+ * ignores or blocks it), delivered right after the handler returns.
+ */
+void lib_raise_forced(ucontext_t *uc, int sig, int code, uint64_t addr);
 /* #DE (#XM, #MF) on the map: the thread gets SIGFPE (code) at the instruction */
 void lib_raise_sigfpe(ucontext_t *uc, int code);
 /* #GP on the map: SIGSEGV (SI_KERNEL, address 0) to the previous handler */
