@@ -116,21 +116,25 @@ static bool lib_candidate(int sig, const siginfo_t *si)
 #pragma weak regmap_emu_xstate_sigframe
 
 static enum regmap_emu_status lib_execute_x(const struct regmap_emu_insn *insn,
-					    struct regmap_cpu *cpu, ucontext_t *uc)
+					    struct regmap_cpu *cpu, ucontext_t *uc,
+					    const struct regmap_emu_mem *ops)
 {
 	struct regmap_xstate xs;
 
 	if (!regmap_emu_xstate_sigframe || !uc->uc_mcontext.fpregs ||
 	    regmap_emu_xstate_sigframe(&xs, uc->uc_mcontext.fpregs) < 0)
 		return REGMAP_EMU_UNSUPPORTED;
-	return regmap_emu_execute_x(insn, cpu, &xs, &lib_mem_ops, NULL);
+	return regmap_emu_execute_x(insn, cpu, &xs, ops, NULL);
 }
 
 /* The heavy part, in its own frame so the first fault of a thread stays small. */
 static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	struct regmap_emu_insn insn;
+	struct regmap_emu_result res;
+	struct regmap_emu_mem ops;
 	struct regmap_cpu cpu;
+	struct lib_mem m;
 	uint8_t code[REGMAP_EMU_MAX_INSN];
 	uint64_t rip = uc->uc_mcontext.gregs[REG_RIP];
 	enum regmap_emu_status st;
@@ -138,7 +142,9 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	size_t len;
 	int decoded;
 
-	len = lib_read_code(rip, code, sizeof(code));
+	lib_mem_init(&m, uc);
+	lib_mem_ops(&ops, &m);
+	len = lib_read_code(&m, rip, code, sizeof(code));
 	if (!len) {
 		lib_chain(sig, si, uc);
 		return;
@@ -152,9 +158,9 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 		tf = cpu.rflags;
 		lib_seg_bases(code, len, &cpu);
 		if (regmap_emu_insn_needs_xstate(&insn))
-			st = lib_execute_x(&insn, &cpu, uc);
+			st = lib_execute_x(&insn, &cpu, uc, &ops);
 		else
-			st = regmap_emu_execute(&insn, &cpu, &lib_mem_ops, NULL);
+			st = regmap_emu_execute(&insn, &cpu, &ops, &res);
 	}
 	switch (st) {
 	case REGMAP_EMU_OK:
@@ -193,6 +199,8 @@ void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 	int saved_errno = errno;
 	stack_t ss;
 
+	if (lib_mem_fixup(sig, si, uc))
+		return;
 	if (!lib_candidate(sig, si)) {
 		lib_chain(sig, si, uc);
 	} else if ((uc->uc_stack.ss_flags & SS_DISABLE) && lib_altstack_ensure(&ss) > 0) {
