@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -127,6 +128,27 @@ static enum regmap_emu_status lib_execute_x(const struct regmap_emu_insn *insn,
 	return regmap_emu_execute_x(insn, cpu, &xs, ops, NULL);
 }
 
+/*
+ * The instruction's other memory operand failed: the fault the CPU would
+ * have raised there, with its address and code (a read-only stack:
+ * SEGV_ACCERR at the address that failed), not the map access's.
+ */
+static void lib_mem_failed(const struct lib_mem *m, uint64_t addr, ucontext_t *uc)
+{
+	siginfo_t fi;
+	int sig, code;
+
+	if (lib_mem_fault(m, &sig, &code, &addr) < 0) {
+		sig = SIGSEGV;
+		code = lib_mem_segv_code(addr);
+	}
+	memset(&fi, 0, sizeof(fi));
+	fi.si_signo = sig;
+	fi.si_code = code;
+	fi.si_addr = (void *)(uintptr_t)addr;
+	lib_chain(sig, &fi, uc);
+}
+
 /* The heavy part, in its own frame so the first fault of a thread stays small. */
 static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, ucontext_t *uc)
 {
@@ -184,8 +206,17 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 		/* which exception it was is not reported: the kernel's "unknown" code */
 		lib_raise_sigfpe(uc, FPE_FLTUNK);
 		return;
+	case REGMAP_EMU_MEM_FAULT:
+		lib_mem_failed(&m, res.fault_addr, uc);
+		return;
 	case REGMAP_EMU_UNSUPPORTED:
-		lib_report_unsupported(&insn, decoded, rip);
+		/*
+		 * A #GP (SI_KERNEL) at an instruction regmap does not emulate
+		 * is that instruction's own (cli, hlt, in, a far ret...): an
+		 * access to page 0 page-faults.  Not the map's business.
+		 */
+		if (si->si_code != SI_KERNEL)
+			lib_report_unsupported(&insn, decoded, rip);
 		break;
 	default:
 		break;

@@ -10,6 +10,8 @@
 run_target 0 t_trapflag steps
 run_target 0 t_trapflag blocked
 run_target 0 t_trapflag ignored
+run_target 0 t_fault_details
+expect_not_in err "cannot emulate" "faults that are not map accesses: nothing said"
 run_target 0 t_seccomp_vm vm
 run_target 139 t_seccomp_vm all
 finish
