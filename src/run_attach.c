@@ -85,7 +85,20 @@ void run_attached(const struct sup_config *cfg, const pid_t *pids, unsigned npid
 		struct sup_attach_error e;
 		unsigned n;
 
-		if (sup_attach(&s, pids[i], &n, &e) < 0) {
+		ret = sup_attach(&s, pids[i], &n, &e);
+		if (ret < 0 && e.duplicate) {
+			/* as strace does: serve it once, and say so */
+			if (e.tgid == pids[i])
+				snprintf(msg, sizeof(msg), "-p %d given twice: it is served once",
+					 (int)pids[i]);
+			else
+				snprintf(msg, sizeof(msg), "-p %d is a thread of process %d, which "
+					 "is already attached: it is served once", (int)pids[i],
+					 (int)e.tgid);
+			run_say("warning: ", msg);
+			continue;
+		}
+		if (ret < 0) {
 			code = run_explain_attach(pids[i], &e, msg, sizeof(msg));
 			run_say("", msg);
 			continue;

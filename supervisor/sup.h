@@ -141,6 +141,12 @@ struct sup_attach_error {
 	bool zombie;		/* the process has exited, its parent did not reap it */
 	bool kthread;		/* a kernel thread: no user space to serve */
 	pid_t tracer_pid;	/* another tracer already has it */
+	/*
+	 * This session already serves the process (the pid given twice, or
+	 * a thread of a process attached before): err is EALREADY.
+	 */
+	bool duplicate;
+	pid_t tgid;		/* the process pid belongs to, once known */
 };
 
 /*
@@ -153,8 +159,9 @@ int sup_session_init(struct sup_session *s, const struct sup_config *cfg);
  * Attach to every thread of process pid (or of the process thread pid
  * belongs to) with PTRACE_SEIZE, rescanning
  * /proc/PID/task until no new thread appears; *nthreads gets the count.
- * Several processes may be attached to one session.  On failure no
- * thread of pid stays attached.
+ * Several processes may be attached to one session; one already
+ * attached is refused with -EALREADY (err->duplicate) and stays served.
+ * On other failures no thread of pid stays attached.
  */
 int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
 	       struct sup_attach_error *err);

@@ -109,6 +109,43 @@ expect_status 0 "first of two after detach"
 wait $t2; status=$?
 expect_status 0 "second of two after detach"
 
+# ---- the same process twice (-p P -p P, and -p of one of its threads):
+# served once, with a warning; not let go of by the second attach ----
+D=$TMP/twice; mkdir "$D"
+$T idle "$D" & tidle=$!
+wait_file "$D/ready"
+tid2=$(ls /proc/$tidle/task | grep -vx "$tidle" | head -n 1)
+D=$TMP/dup; mkdir "$D"
+$T serve "$D" & tpid=$!
+wait_file "$D/ready"
+$RR -p $tpid -p $tpid -p $tidle -p $tid2 >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+wait_grep "$TMP/rr.err" "^regmap-run: attached to $tidle (4 threads)$"
+touch "$D/go"
+wait_file "$D/served" && echo "ok: -p P -p P: P's map round trips were served"
+kill -INT $rpid
+wait $rpid; status=$?
+sed 's/^/  err: /' "$TMP/rr.err"
+expect_status 0 "regmap-run -p P -p P after SIGINT"
+[ "$(grep -c "^regmap-run: attached to $tpid (1 thread)$" "$TMP/rr.err")" = 1 ] &&
+	echo "ok: -p P -p P: attached once" || { echo "FAIL: -p P -p P: not attached exactly once"; fail=1; }
+grep -q "^regmap-run: warning: -p $tpid given twice: it is served once$" "$TMP/rr.err" &&
+	echo "ok: -p P -p P: warning" || { echo "FAIL: -p P -p P: no warning"; fail=1; }
+grep -q "^regmap-run: warning: -p $tid2 is a thread of process $tidle, which is already attached: it is served once$" "$TMP/rr.err" &&
+	echo "ok: -p of a thread of an attached process: warning" ||
+	{ echo "FAIL: -p of a thread of an attached process: no warning"; fail=1; }
+expect_not_in_file() { ! grep -q -e "$2" "$1"; }
+expect_not_in_file "$TMP/rr.err" "cannot attach\|every attached process has exited" &&
+	echo "ok: -p P -p P: no attach error, no early end" ||
+	{ echo "FAIL: -p P -p P: an attach error or an early end"; fail=1; }
+grep -q "^regmap-run: detached from $tpid, $tidle (5 threads): " "$TMP/rr.err" &&
+	echo "ok: -p P -p P: detach message names each process once" ||
+	{ echo "FAIL: -p P -p P: detach message"; fail=1; }
+touch "$D/fault" "$TMP/twice/quit"
+wait $tpid; status=$?
+expect_status 0 "-p P -p P: target after detach"
+wait $tidle; status=$?
+expect_status 0 "-p P -p T: idle target after detach"
+
 # ---- threads created during the attach: every one is served ----
 for sig in TERM HUP; do
 	D=$TMP/threads.$sig; mkdir "$D"
