@@ -283,8 +283,14 @@ int sup_detach_all(struct sup_session *s)
 			sup_thread_mark(&s->threads, tid, false);
 			continue;
 		}
+		/* which process it was in, for the detach message: ask while it is ours */
+		sup_thread_tgid(s, tid);
 		if (detach_stop(s, tid, st)) {
+			struct sup_thread *t = sup_thread_get(&s->threads, tid, false);
+
 			sup_thread_mark(&s->threads, tid, false);
+			if (t)
+				t->let_go = true;
 			detached++;
 		}
 	}

@@ -64,8 +64,12 @@ static void new_task(struct sup_session *s, pid_t tid)
 {
 	unsigned long msg;
 
-	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0)
+	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0) {
 		sup_thread_mark(&s->threads, (pid_t)msg, true);
+		/* --stats and the detach message count processes: note its own */
+		if (s->detail || s->attached)
+			sup_thread_tgid(s, (pid_t)msg);
+	}
 }
 
 static void exec_done(struct sup_session *s, pid_t tid)

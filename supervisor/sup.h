@@ -86,6 +86,7 @@ struct sup_thread {
 	pid_t tid;		/* 0: empty slot, -1: deleted */
 	pid_t tgid;		/* its process, 0 until someone needs it */
 	bool traced;		/* still traced by us (false once it exited or we let go) */
+	bool let_go;		/* sup_detach_all() detached it (tgid is then known) */
 	uint64_t accesses;	/* emulated map instructions (--stats) */
 };
 

@@ -146,6 +146,29 @@ expect_status 0 "-p P -p P: target after detach"
 wait $tidle; status=$?
 expect_status 0 "-p P -p T: idle target after detach"
 
+# ---- children forked while attached are followed, and counted as
+# processes, not as threads of the attached one ----
+D=$TMP/forks; mkdir "$D"
+$T forks "$D" & tpid=$!
+wait_file "$D/ready"
+$RR --stats -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+wait_grep "$TMP/rr.err" "^regmap-run: attached to $tpid (1 thread)$"
+touch "$D/go"
+wait_file "$D/forked" && echo "ok: the forked children's map accesses were served"
+kill -INT $rpid
+wait $rpid; status=$?
+sed 's/^/  err: /' "$TMP/rr.err"
+expect_status 0 "regmap-run -p of a forking process after SIGINT"
+grep -q "^regmap-run: detached from $tpid (1 thread) and 2 child processes (3 threads): their map accesses now fault" "$TMP/rr.err" &&
+	echo "ok: detach counts the attached process's threads and the children apart" ||
+	{ echo "FAIL: detach message with children"; fail=1; }
+grep -q "^regmap-run:   (2 traced threads in 2 processes did not use the map)$" "$TMP/rr.err" &&
+	echo "ok: --stats counts quiet threads and their processes apart" ||
+	{ echo "FAIL: --stats quiet threads/processes"; fail=1; }
+touch "$D/quit"
+wait $tpid; status=$?
+expect_status 0 "forking target and its children after the detach"
+
 # ---- threads created during the attach: every one is served ----
 for sig in TERM HUP; do
 	D=$TMP/threads.$sig; mkdir "$D"
