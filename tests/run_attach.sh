@@ -259,6 +259,39 @@ if [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ]; then
 	expect_in err "cannot attach to pid 2: it is a kernel thread" "kernel thread message"
 fi
 
+# ---- ptrace refused: what is known, never a guess ----
+# regmap-run in a user namespace of its own has CAP_SYS_PTRACE there only
+sleep 60 & victim=$!
+if command -v unshare >/dev/null 2>&1 && unshare -Ur true 2>/dev/null; then
+	run unshare -Ur $RR -p $victim
+	expect_status 125 "-p from another user namespace"
+	expect_in err "^regmap-run: cannot attach to pid $victim: ptrace: Operation not permitted; " \
+		"refused attach: the man page's wording and the errno"
+	expect_in err "; regmap-run has CAP_SYS_PTRACE in its user namespace (not the initial one)" \
+		"refused attach: the capability and its namespace"
+	expect_in err "kernel.yama.ptrace_scope\\|Yama not active" "refused attach: Yama's state"
+	expect_in err "active security modules" "refused attach: the security modules"
+	expect_not_in err "AppArmor\\|SELinux\\|container policy" "refused attach: no guessed cause"
+else
+	echo "skip: no unprivileged user namespaces here (unshare -Ur): refused attach not checked"
+fi
+kill $victim; wait $victim 2>/dev/null
+# root without CAP_SYS_PTRACE and another user's process
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
+   setpriv --bounding-set=-sys_ptrace --inh-caps=-sys_ptrace true 2>/dev/null &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$T" 2>/dev/null; then
+	D=$(mktemp -d "${TMPDIR:-/tmp}/regmap-other.XXXXXX"); chmod 777 "$D"
+	setpriv --reuid=65534 --regid=65534 --clear-groups $T idle "$D" & tpid=$!
+	wait_file "$D/ready"
+	run setpriv --bounding-set=-sys_ptrace --inh-caps=-sys_ptrace $RR -p $tpid
+	expect_status 125 "-p of another user's process without CAP_SYS_PTRACE"
+	expect_in err "^regmap-run: cannot attach to pid $tpid: it belongs to another user (uid 65534; regmap-run runs as uid 0 without CAP_SYS_PTRACE, which tracing it needs)$" \
+		"another user's process: the uids and the missing capability"
+	touch "$D/quit"; wait $tpid; rm -rf "$D"
+else
+	echo "skip: not root, or no setpriv that can drop CAP_SYS_PTRACE: another user's process not checked"
+fi
+
 run $RR -p $$ ./tests/t_attach
 expect_status 125 "-p with a PROGRAM"
 run $RR -p abc
