@@ -40,6 +40,8 @@ void sup_session_free(struct sup_session *s)
 	sup_xstate_free(s);
 	sup_symcache_free(s->syms);
 	s->syms = NULL;
+	sup_symbols_free(s->symbols);
+	s->symbols = NULL;
 	sup_detail_free(s->detail);
 	s->detail = NULL;
 	sup_threads_free(&s->threads);

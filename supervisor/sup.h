@@ -79,6 +79,7 @@ struct sup_stats {
 
 struct sup_cache;
 struct sup_symcache;
+struct sup_symbols;
 struct sup_detail;
 
 /* A traced thread (threads.c). */
@@ -115,6 +116,7 @@ struct sup_session {
 	unsigned detached;	/* threads sup_detach_all() let go */
 	struct sup_threads threads;
 	struct sup_symcache *syms;	/* symbol names for --trace, --stats, backtraces */
+	struct sup_symbols *symbols;	/* symbol tables, loaded at the first name needed */
 	struct sup_detail *detail;	/* --stats counters, or NULL */
 };
 
