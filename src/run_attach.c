@@ -170,6 +170,7 @@ void run_attached(const struct sup_config *cfg, const pid_t *pids, unsigned npid
 		snprintf(msg, sizeof(msg), "%s: every attached process has exited", list);
 		run_say("", msg);
 	}
+	sup_bt_sites_report(&s);
 	if (cfg->stats)
 		sup_stats_report(&s);
 	run_flush_trace();

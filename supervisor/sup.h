@@ -118,6 +118,7 @@ struct sup_session {
 	struct sup_symcache *syms;	/* symbol names for --trace, --stats, backtraces */
 	struct sup_symbols *symbols;	/* symbol tables, loaded at the first name needed */
 	struct sup_detail *detail;	/* --stats counters, or NULL */
+	uint64_t *bt_hits;	/* accesses each --backtrace-on-access site matched */
 };
 
 /*
@@ -176,6 +177,32 @@ int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
  * in a group-stop stays stopped.  Returns the number of threads let go.
  */
 int sup_detach_all(struct sup_session *s);
+
+/* What sup_bt_sites_check() found for one --backtrace-on-access site. */
+enum sup_site_state {
+	SUP_SITE_OK,		/* all, an address, or a function (the offset inside it) */
+	SUP_SITE_EMPTY,		/* "" */
+	SUP_SITE_BAD_ADDRESS,	/* starts with a digit, but is not a number */
+	SUP_SITE_BAD_OFFSET,	/* function+off, off at or past its end (size) */
+	SUP_SITE_NOT_FOUND,	/* no such function in the program (or processes) */
+};
+
+struct sup_site_check {
+	enum sup_site_state state;
+	uint64_t size;		/* SUP_SITE_BAD_OFFSET: the function's size */
+};
+
+/*
+ * Check --backtrace-on-access sites before the run: against the
+ * program file exe (its libraries are not loaded yet), or, with exe
+ * NULL, against the running processes pids[0..npids) and every library
+ * they have loaded.  out[i] is the verdict on sites[i].
+ */
+void sup_bt_sites_check(const char *const *sites, unsigned n, const char *exe,
+			const pid_t *pids, unsigned npids, struct sup_site_check *out);
+
+/* At the end: a warning (SUP_MSG_WARNING) for each site that matched no access. */
+void sup_bt_sites_report(struct sup_session *s);
 
 /* Emit the --stats summary (SUP_MSG_INFO lines). */
 void sup_stats_report(struct sup_session *s);

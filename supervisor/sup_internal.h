@@ -139,6 +139,13 @@ void sup_symbols_forget(struct sup_symbols *c, pid_t tgid);
  */
 void sup_symbols_name(struct sup_symbols *c, pid_t tgid, uint64_t ip, bool return_addr,
 		      char *name, size_t size, char *obj, size_t objsize);
+/*
+ * Is there a function called name (any version) in process tgid (tgid >
+ * 0) or in the ELF file path?  1 with its size in *size (the largest, 0
+ * if unknown), 0 if not, -1 if the process or file cannot be read.
+ */
+int sup_symbols_find(struct sup_symbols *c, pid_t tgid, const char *path, const char *name,
+		     uint64_t *size);
 
 /* ---- symbol cache (symcache.c) ---- */
 

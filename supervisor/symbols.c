@@ -196,3 +196,75 @@ void sup_symbols_name(struct sup_symbols *c, pid_t tgid, uint64_t ip, bool retur
 		bias = 0;
 	snprintf(name, size, "%s+0x%" PRIx64, base_name(mod), ip - (uint64_t)bias);
 }
+
+static const Dwfl_Callbacks file_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
+
+struct find_ctx {
+	const char *name;
+	bool found;
+	uint64_t size;
+};
+
+static int find_in_module(Dwfl_Module *m, void **userdata, const char *modname,
+			  Dwarf_Addr start, void *arg)
+{
+	struct find_ctx *f = arg;
+	int n = dwfl_module_getsymtab(m);
+
+	(void)userdata;
+	(void)modname;
+	(void)start;
+	for (int i = 1; i < n; i++) {
+		GElf_Sym es;
+		GElf_Word shndx;
+		GElf_Addr addr;
+		const char *sym = dwfl_module_getsym_info(m, i, &es, &addr, &shndx, NULL, NULL);
+		int type = GELF_ST_TYPE(es.st_info);
+
+		if (!sym || es.st_shndx == SHN_UNDEF ||
+		    (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE))
+			continue;
+		if (strncmp(sym, f->name, strlen(f->name)) ||
+		    (sym[strlen(f->name)] && sym[strlen(f->name)] != '@'))
+			continue;
+		f->found = true;
+		if (es.st_size > f->size)
+			f->size = es.st_size;
+	}
+	return DWARF_CB_OK;
+}
+
+int sup_symbols_find(struct sup_symbols *c, pid_t tgid, const char *path, const char *name,
+		     uint64_t *size)
+{
+	struct find_ctx f = { name, false, 0 };
+	struct proc_syms *p = NULL;
+	Dwfl *dwfl = NULL;
+
+	if (tgid > 0) {
+		p = c ? proc_get(c, tgid) : NULL;
+		if (!p)
+			return -1;
+		dwfl = p->dwfl;
+	} else {
+		dwfl = dwfl_begin(&file_callbacks);
+		if (!dwfl)
+			return -1;
+		dwfl_report_begin(dwfl);
+		if (!dwfl_report_offline(dwfl, base_name(path), path, -1)) {
+			dwfl_end(dwfl);
+			return -1;
+		}
+		dwfl_report_end(dwfl, NULL, NULL);
+	}
+	dwfl_getmodules(dwfl, find_in_module, &f, 0);
+	if (!p)
+		dwfl_end(dwfl);
+	*size = f.size;
+	return f.found;
+}
