@@ -129,6 +129,20 @@ int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
 		e->err = ESRCH;
 		return -ESRCH;
 	}
+	e->tgid = tgid;
+	/*
+	 * Already ours: seizing again would find no new thread, and a pass
+	 * that finds none must not be taken for a process that vanished.
+	 */
+	for (unsigned i = 0; i < s->threads.size; i++) {
+		struct sup_thread *t = &s->threads.slot[i];
+
+		if (t->tid > 0 && t->traced && t->tgid == tgid) {
+			e->duplicate = true;
+			e->err = EALREADY;
+			return -EALREADY;
+		}
+	}
 	if (sup_proc_stat(pid, &flags) && (flags & PF_KTHREAD)) {
 		e->kthread = true;
 		e->err = EPERM;
@@ -242,8 +256,14 @@ int sup_detach_all(struct sup_session *s)
 			sup_thread_mark(&s->threads, tid, false);
 			continue;
 		}
+		/* which process it was in, for the detach message: ask while it is ours */
+		sup_thread_tgid(s, tid);
 		if (detach_stop(s, tid, st)) {
+			struct sup_thread *t = sup_thread_get(&s->threads, tid, false);
+
 			sup_thread_mark(&s->threads, tid, false);
+			if (t)
+				t->let_go = true;
 			detached++;
 		}
 	}

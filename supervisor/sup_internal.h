@@ -116,14 +116,37 @@ void sup_msgf(const struct sup_session *s, enum sup_msg kind, const char *fmt, .
  */
 int sup_backtrace(struct sup_session *s, pid_t tid);
 
-/* "name+0x16" for ip in tid's address space, or "" if unknown. */
-void sup_symbolize(pid_t tid, uint64_t ip, char *buf, size_t size);
-
 /*
- * "name+22" for any code address ip in tid's process (not only its
- * current rip), or "" if unknown.  Slow: see symcache.c.
+ * "name+22" for the code address ip in tid's process, "libc.so.6+0x8a3f4"
+ * if no symbol contains it, or "" if no file is mapped there.  Slow
+ * (symbols.c); symcache.c caches it for the options that ask per access.
  */
-void sup_symbolize_ip(pid_t tid, uint64_t ip, char *buf, size_t size);
+void sup_symbolize(struct sup_session *s, pid_t tid, uint64_t ip, char *buf, size_t size);
+
+/* Forget the names of process tgid (after an exec): symbol and name caches. */
+void sup_names_forget(struct sup_session *s, pid_t tgid);
+
+/* ---- symbol tables (symbols.c, elfutils' libdwfl) ---- */
+
+struct sup_symbols *sup_symbols_new(void);
+void sup_symbols_free(struct sup_symbols *c);
+void sup_symbols_forget(struct sup_symbols *c, pid_t tgid);
+/*
+ * The function that contains ip in process tgid, as "name" or
+ * "name+off" (decimal), else the file and the address in its ELF image
+ * ("libc.so.6+0x8a3f4"), else "" (no file mapped there).  return_addr:
+ * ip is a return address, so the call before it is looked up.  obj, if
+ * not NULL, gets the file's base name (or "").
+ */
+void sup_symbols_name(struct sup_symbols *c, pid_t tgid, uint64_t ip, bool return_addr,
+		      char *name, size_t size, char *obj, size_t objsize);
+/*
+ * Is there a function called name (any version) in process tgid (tgid >
+ * 0) or in the ELF file path?  1 with its size in *size (the largest, 0
+ * if unknown), 0 if not, -1 if the process or file cannot be read.
+ */
+int sup_symbols_find(struct sup_symbols *c, pid_t tgid, const char *path, const char *name,
+		     uint64_t *size);
 
 /* ---- symbol cache (symcache.c) ---- */
 
@@ -133,7 +156,7 @@ struct sup_symcache *sup_symcache_new(void);
 void sup_symcache_free(struct sup_symcache *c);
 /* Forget the names of process tgid (after an exec). */
 void sup_symcache_flush(struct sup_symcache *c, pid_t tgid);
-/* The cached sup_symbolize_ip() of ip in tid's process; valid until the next call. */
+/* The cached sup_symbolize() of ip in tid's process; valid until the next call. */
 const char *sup_sym(struct sup_session *s, pid_t tid, uint64_t ip);
 /* The process of thread tid (cached in the thread table). */
 pid_t sup_thread_tgid(struct sup_session *s, pid_t tid);
