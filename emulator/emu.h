@@ -183,8 +183,12 @@ enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *insn,
  * than MOVUPS/MOVUPD/MOVDQU/LDDQU/PCMPxSTRx, and (V)MOVAPS/APD/DQA*,
  * MOVNT*) misaligned give REGMAP_EMU_FAULT_GP, except masked AVX-512
  * accesses whose mask selects no element (the CPU suppresses the fault
- * then).  A masked operand partly outside the map is REGMAP_EMU_PARTIAL
- * even if the elements it selects are inside.  The instruction runs with
+ * then).  A masked operand that runs past the map is a map access if
+ * the elements the instruction touches are all inside (the CPU does not
+ * fault on the others): those an opmask selects (element-wise exception
+ * classes only, not broadcasts), the first popcount(k) of a compress or
+ * expand, those of (V)MASKMOV whose mask element's top bit is set; if
+ * one of them is outside, REGMAP_EMU_PARTIAL.  The instruction runs with
  * every MXCSR exception masked; if it raised one the target has
  * unmasked, the result is REGMAP_EMU_FAULT_XM and nothing changes (the
  * target's MXCSR flags are not set: deliver SIGFPE).  An x87 or MMX

@@ -79,7 +79,20 @@ struct emu_vx {
 	uint8_t flags;		/* EMU_VX_* */
 	uint8_t kreg;		/* EVEX opmask register, 0 if none */
 	uint8_t nelem;		/* ... and the elements it selects from */
+	/*
+	 * Which elements of the memory operand the instruction accesses, for
+	 * the CPU's fault suppression on the others (EMU_VX_MK_*), the
+	 * element size, and the vector register holding a VEX mask.
+	 */
+	uint8_t mkind;
+	uint8_t esize;
+	uint8_t mreg;
 };
+
+#define EMU_VX_MK_NONE	0	/* every element */
+#define EMU_VX_MK_K	1	/* EVEX: the elements the opmask selects */
+#define EMU_VX_MK_PACKED 2	/* EVEX compress/expand: as many as it selects, from the first */
+#define EMU_VX_MK_VEC	3	/* VEX (V)MASKMOV: the elements whose mask element's top bit is set */
 
 #define EMU_VX_READ	0x01	/* reads its memory operand */
 #define EMU_VX_WRITE	0x02	/* always writes all of it */

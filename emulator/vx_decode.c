@@ -203,6 +203,72 @@ static bool emu_vx_encode(struct emu_vx *vx, const ZydisDecodedInstruction *zi,
 	return true;
 }
 
+/*
+ * Masked accesses touch only some elements of their operand, and the CPU
+ * does not fault on the others: note which, so that an operand running
+ * past the map whose accessed elements are all inside it is a map access
+ * (vx_exec.c).  Broadcasts read one element whatever the mask.
+ */
+static void emu_vx_mask_kind(struct emu_vx *vx, const ZydisDecodedInstruction *zi,
+			     const ZydisDecodedOperand *zo, const ZydisDecodedOperand *mem)
+{
+	if (!mem->element_size || mem->element_size % 8)
+		return;
+	vx->esize = (uint8_t)(mem->element_size / 8);
+	switch (zi->mnemonic) {
+	case ZYDIS_MNEMONIC_VMASKMOVPS: case ZYDIS_MNEMONIC_VMASKMOVPD:
+	case ZYDIS_MNEMONIC_VPMASKMOVD: case ZYDIS_MNEMONIC_VPMASKMOVQ:
+		for (unsigned i = 0; i < zi->operand_count; i++) {
+			ZydisRegister r = zo[i].reg.value;
+
+			if (zo[i].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+			    zo[i].encoding != ZYDIS_OPERAND_ENCODING_NDSNDD)
+				continue;
+			if (r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM15)
+				vx->mreg = (uint8_t)(r - ZYDIS_REGISTER_XMM0);
+			else if (r >= ZYDIS_REGISTER_YMM0 && r <= ZYDIS_REGISTER_YMM15)
+				vx->mreg = (uint8_t)(r - ZYDIS_REGISTER_YMM0);
+			else
+				return;
+			vx->mkind = EMU_VX_MK_VEC;
+		}
+		return;
+	default:
+		break;
+	}
+	/*
+	 * The opmask suppresses faults element by element only where Intel's
+	 * exception class says so (E1..E6, E10, E11; not the NF classes of
+	 * permutes and shuffles, which read the whole operand), and not for
+	 * a single element (broadcasts, scalars).
+	 */
+	if (!vx->kreg || zi->avx.broadcast.mode != ZYDIS_BROADCAST_MODE_INVALID ||
+	    mem->size <= mem->element_size)
+		return;
+	switch (zi->meta.exception_class) {
+	case ZYDIS_EXCEPTION_CLASS_E1: case ZYDIS_EXCEPTION_CLASS_E2:
+	case ZYDIS_EXCEPTION_CLASS_E3: case ZYDIS_EXCEPTION_CLASS_E4:
+	case ZYDIS_EXCEPTION_CLASS_E5: case ZYDIS_EXCEPTION_CLASS_E6:
+	case ZYDIS_EXCEPTION_CLASS_E10: case ZYDIS_EXCEPTION_CLASS_E11:
+		break;
+	default:
+		return;
+	}
+	switch (zi->mnemonic) {
+	case ZYDIS_MNEMONIC_VPCOMPRESSB: case ZYDIS_MNEMONIC_VPCOMPRESSW:
+	case ZYDIS_MNEMONIC_VPCOMPRESSD: case ZYDIS_MNEMONIC_VPCOMPRESSQ:
+	case ZYDIS_MNEMONIC_VCOMPRESSPS: case ZYDIS_MNEMONIC_VCOMPRESSPD:
+	case ZYDIS_MNEMONIC_VPEXPANDB: case ZYDIS_MNEMONIC_VPEXPANDW:
+	case ZYDIS_MNEMONIC_VPEXPANDD: case ZYDIS_MNEMONIC_VPEXPANDQ:
+	case ZYDIS_MNEMONIC_VEXPANDPS: case ZYDIS_MNEMONIC_VEXPANDPD:
+		vx->mkind = EMU_VX_MK_PACKED;
+		break;
+	default:
+		vx->mkind = EMU_VX_MK_K;
+		break;
+	}
+}
+
 bool emu_vx_decode(struct emu_insn *insn, const struct ZydisDecodedInstruction_ *zi,
 		   const struct ZydisDecodedOperand_ *zo)
 {
@@ -294,6 +360,7 @@ bool emu_vx_decode(struct emu_insn *insn, const struct ZydisDecodedInstruction_ 
 		vx.kreg = (uint8_t)(zi->avx.mask.reg - ZYDIS_REGISTER_K0);
 		vx.nelem = (uint8_t)(msize * 8 / mem->element_size);
 	}
+	emu_vx_mask_kind(&vx, zi, zo, mem);
 	if (!emu_vx_encode(&vx, zi, zo))
 		return false;
 

@@ -86,6 +86,73 @@ static bool emu_vx_selected(const struct emu_vx *vx, const uint8_t *a)
 	return vx->nelem >= 64 || (k & ((1ull << vx->nelem) - 1));
 }
 
+/*
+ * The elements (bit i: element i) a masked access touches, from the
+ * thread's state (EMU_VX_MK_*); the area has been checked to hold the
+ * components the instruction needs.
+ */
+static uint64_t emu_vx_touched(const struct emu_vx *vx, const uint8_t *a, unsigned size)
+{
+	unsigned n = size / vx->esize;
+	uint64_t bv = emu_get(a + EMU_XS_HDR, 8), all = n >= 64 ? ~0ull : (1ull << n) - 1;
+	uint64_t k = 0, m = 0;
+
+	switch (vx->mkind) {
+	case EMU_VX_MK_K:
+	case EMU_VX_MK_PACKED:
+		if (bv & EMU_XC_K)
+			k = emu_get(a + emu_vx_cpu.comp_off[5] + 8 * vx->kreg, 8) & all;
+		if (vx->mkind == EMU_VX_MK_K)
+			return k;
+		n = (unsigned)__builtin_popcountll(k);
+		return n >= 64 ? ~0ull : (1ull << n) - 1;
+	case EMU_VX_MK_VEC:
+		/* the top bit of each element of xmm/ymm mreg: low half SSE, high half AVX */
+		for (unsigned i = 0; i < n && i < 32 / vx->esize; i++) {
+			unsigned byte = i * vx->esize + vx->esize - 1;
+			uint8_t b = 0;
+
+			if (byte < 16 && (bv & EMU_XC_SSE))
+				b = a[160 + 16 * vx->mreg + byte];
+			else if (byte >= 16 && (bv & EMU_XC_AVX))
+				b = a[emu_vx_cpu.comp_off[2] + 16 * vx->mreg + byte - 16];
+			m |= (uint64_t)(b >> 7) << i;
+		}
+		return m;
+	default:
+		return all;
+	}
+}
+
+/*
+ * An operand that runs past the map: the CPU faults only on the elements
+ * the instruction accesses.  If those are all inside the map it is a map
+ * access, and *inside is how many of its bytes are in the map; else
+ * PARTIAL (or NOT_MAP if none of them is in the map).
+ */
+static enum regmap_emu_status emu_vx_masked_part(struct emu_ctx *ctx, const uint8_t *a,
+						 unsigned size, unsigned *inside)
+{
+	const struct emu_vx *vx = &ctx->insn->vx;
+	uint64_t touched = emu_vx_touched(vx, a, size), ea = ctx->ea;
+	bool any_in = false;
+
+	for (unsigned i = 0; touched; i++, touched >>= 1) {
+		uint64_t lo = ea + (uint64_t)i * vx->esize;
+
+		if (!(touched & 1))
+			continue;
+		if (lo + vx->esize > REGMAP_MAP_SIZE) {
+			ctx->res->fault_addr = lo < REGMAP_MAP_SIZE ? REGMAP_MAP_SIZE : lo;
+			return any_in || lo < REGMAP_MAP_SIZE ? REGMAP_EMU_PARTIAL :
+								REGMAP_EMU_NOT_MAP;
+		}
+		any_in = true;
+	}
+	*inside = REGMAP_MAP_SIZE - (unsigned)ea;
+	return REGMAP_EMU_OK;
+}
+
 /* FOP: the low 3 bits of the x87 opcode and the ModRM byte. */
 static uint16_t emu_vx_fop(const uint8_t *b, unsigned len)
 {
@@ -168,9 +235,9 @@ static enum regmap_emu_status emu_vx_exec(struct emu_ctx *ctx)
 	const struct emu_insn *insn = ctx->insn;
 	const struct emu_vx *vx = &insn->vx;
 	struct regmap_xstate *xs = ctx->xs;
-	unsigned size = insn->op[0].size;
+	unsigned size = insn->op[0].size, inside = size;
 	uint64_t ea = ctx->ea, rfbm, code, data;
-	uint8_t old[REGMAP_MAP_SIZE], out[REGMAP_MAP_SIZE], *a;
+	uint8_t old[EMU_VX_DATA], out[EMU_VX_DATA], *a;
 	struct emu_vx_frame f;
 	uint32_t mxcsr = 0;
 	int slot;
@@ -181,7 +248,8 @@ static enum regmap_emu_status emu_vx_exec(struct emu_ctx *ctx)
 			return REGMAP_EMU_NOT_MAP;
 		}
 		ctx->res->fault_addr = ea < REGMAP_MAP_SIZE ? REGMAP_MAP_SIZE : ea;
-		return REGMAP_EMU_PARTIAL;
+		if (!vx->mkind)
+			return REGMAP_EMU_PARTIAL;
 	}
 	if (!xs || !xs->area)
 		return REGMAP_EMU_NEED_XSTATE;
@@ -189,15 +257,24 @@ static enum regmap_emu_status emu_vx_exec(struct emu_ctx *ctx)
 	if ((rfbm & ~xs->xcr0) || !emu_vx_area_ok(xs, rfbm))
 		return REGMAP_EMU_BAD_XSTATE;
 	a = xs->area;
-	if ((vx->flags & EMU_VX_X87) && emu_vx_x87_pending(a))
-		return REGMAP_EMU_FAULT_MF;
+	/* the alignment check comes before any memory access */
 	if ((ea & (vx->align - 1u)) && emu_vx_selected(vx, a))
 		return REGMAP_EMU_FAULT_GP;
-	memcpy(old, ctx->map + ea, size);
+	if (!emu_in_map(ea, size)) {
+		enum regmap_emu_status st = emu_vx_masked_part(ctx, a, size, &inside);
+
+		if (st)
+			return st;
+	}
+	if ((vx->flags & EMU_VX_X87) && emu_vx_x87_pending(a))
+		return REGMAP_EMU_FAULT_MF;
+	/* the elements past the map are not accessed: any bytes will do there */
+	memset(old, 0, size);
+	memcpy(old, ctx->map + ea, inside);
 	if ((vx->flags & EMU_VX_LDMXCSR) && (emu_get(old, 4) & ~emu_vx_cpu.mxcsr_mask))
 		return REGMAP_EMU_FAULT_GP;
 	if (vx->flags & EMU_VX_READ)
-		emu_op_mem_read(ctx, old, size);	/* records the access */
+		emu_op_mem_read(ctx, old, inside);	/* records the access */
 
 	memset(&f, 0, sizeof(f));
 	memcpy(f.gpr, ctx->in.gpr, sizeof(f.gpr));
@@ -244,7 +321,7 @@ static enum regmap_emu_status emu_vx_exec(struct emu_ctx *ctx)
 			ctx->out.gpr[i] = f.gpr[i];
 	emu_set_arith_flags(ctx, f.flags);
 	if (vx->flags & (EMU_VX_WRITE | EMU_VX_CWRITE))
-		return emu_vx_store(ctx, old, out, size);
+		return emu_vx_store(ctx, old, out, inside);
 	return REGMAP_EMU_OK;
 }
 

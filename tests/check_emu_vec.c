@@ -231,6 +231,107 @@ START_TEST(x87_load_store)
 }
 END_TEST
 
+/* zmm i's qword q (the area as the emulator left it) */
+static uint64_t zmm_q(unsigned i, unsigned q)
+{
+	uint64_t v;
+
+	if (q < 2)
+		memcpy(&v, area + XMM_OFF + 16 * i + 8 * q, 8);
+	else if (q < 4)
+		memcpy(&v, area + off_ymmh + 16 * i + 8 * (q - 2), 8);
+	else
+		memcpy(&v, area + off_zmmh + 32 * i + 8 * (q - 4), 8);
+	return v;
+}
+
+/*
+ * A masked operand that runs past the map: the CPU does not fault on the
+ * elements the mask leaves out, so if those it selects are all inside it
+ * is a map access (tests/t_masked_vector does the same natively across a
+ * guard page).
+ */
+START_TEST(avx512_masked_past_the_map)
+{
+	/* vmovdqu64 zmm0{k1}{z}, [0x60]: 64 bytes from 0x60, the map ends at 0x90 */
+	static const uint8_t ld[] = { 0x62, 0xf1, 0xfe, 0xc9, 0x6f, 0x04, 0x25, 0x60, 0, 0, 0 };
+	/* vmovdqu64 [0x60]{k1}, zmm1 */
+	static const uint8_t st[] = { 0x62, 0xf1, 0xfe, 0x49, 0x7f, 0x0c, 0x25, 0x60, 0, 0, 0 };
+	uint64_t k1 = 0xf, z1[8];
+
+	memcpy(area + off_k + 8, &k1, 8);
+	ck_assert_int_eq(run(ld, sizeof(ld)), REGMAP_EMU_OK);
+	for (unsigned q = 0; q < 4; q++)
+		ck_assert_uint_eq(zmm_q(0, q), init.gpr[REGMAP_R12 + q]);
+	for (unsigned q = 4; q < 8; q++)
+		ck_assert_uint_eq(zmm_q(0, q), 0);
+	ck_assert_uint_eq(cpu.rip, VEC_RIP + sizeof(ld));
+
+	/* elements 4 and 5 are rip and rflags, still inside */
+	setup();
+	k1 = 0x3f;
+	memcpy(area + off_k + 8, &k1, 8);
+	ck_assert_int_eq(run(ld, sizeof(ld)), REGMAP_EMU_OK);
+	ck_assert_uint_eq(zmm_q(0, 4), VEC_RIP + sizeof(ld));
+	ck_assert_uint_eq(zmm_q(0, 5), init.rflags);
+	ck_assert_uint_eq(zmm_q(0, 6), 0);
+
+	/* element 6 at 0x90 selected: partly outside; only 6 and 7: not the map at all */
+	setup();
+	k1 = 0x7f;
+	memcpy(area + off_k + 8, &k1, 8);
+	memcpy(saved, area, area_size);
+	ck_assert_int_eq(run(ld, sizeof(ld)), REGMAP_EMU_PARTIAL);
+	ck_assert_mem_eq(area, saved, area_size);
+	ck_assert_cpu_eq(cpu, init);
+	k1 = 0xc0;
+	memcpy(area + off_k + 8, &k1, 8);
+	memcpy(saved, area, area_size);
+	ck_assert_int_eq(run(ld, sizeof(ld)), REGMAP_EMU_NOT_MAP);
+	ck_assert_mem_eq(area, saved, area_size);
+
+	/* a masked store writes only the selected elements, all inside */
+	setup();
+	k1 = 0x3;
+	memcpy(area + off_k + 8, &k1, 8);
+	for (unsigned q = 0; q < 8; q++)
+		z1[q] = zmm_q(1, q);
+	ck_assert_int_eq(run(st, sizeof(st)), REGMAP_EMU_OK);
+	ck_assert_uint_eq(cpu.gpr[REGMAP_R12], z1[0]);
+	ck_assert_uint_eq(cpu.gpr[REGMAP_R13], z1[1]);
+	ck_assert_uint_eq(cpu.gpr[REGMAP_R14], init.gpr[REGMAP_R14]);
+	ck_assert_uint_eq(cpu.gpr[REGMAP_R15], init.gpr[REGMAP_R15]);
+	ck_assert_uint_eq(cpu.rip, VEC_RIP + sizeof(st));
+}
+END_TEST
+
+/* vpmaskmovq ymm0, ymm1, [0x80]: the mask is the top bit of ymm1's qwords */
+START_TEST(avx2_maskmov_past_the_map)
+{
+	static const uint8_t ld[] = { 0xc4, 0xe2, 0xf5, 0x8c, 0x04, 0x25, 0x80, 0, 0, 0 };
+
+	if (!__builtin_cpu_supports("avx2"))
+		return;	/* AVX without AVX2: no vpmaskmovq to try */
+	/* qwords 0 and 1 selected (rip, rflags), 2 and 3 (past the map) not */
+	area[XMM_OFF + 16 + 7] = 0x80;
+	area[XMM_OFF + 16 + 15] = 0x80;
+	area[off_ymmh + 16 + 7] = 0x00;
+	area[off_ymmh + 16 + 15] = 0x00;
+	ck_assert_int_eq(run(ld, sizeof(ld)), REGMAP_EMU_OK);
+	ck_assert_uint_eq(zmm_q(0, 0), VEC_RIP + sizeof(ld));
+	ck_assert_uint_eq(zmm_q(0, 1), init.rflags);
+	ck_assert_uint_eq(zmm_q(0, 2), 0);
+	ck_assert_uint_eq(zmm_q(0, 3), 0);
+
+	/* qword 2 selected too: partly outside */
+	area[off_ymmh + 16 + 7] = 0x80;
+	memcpy(saved, area, area_size);
+	init = cpu;
+	ck_assert_int_eq(run(ld, sizeof(ld)), REGMAP_EMU_PARTIAL);
+	ck_assert_mem_eq(area, saved, area_size);
+}
+END_TEST
+
 START_TEST(avx512_masked_store_and_broadcast)
 {
 	uint64_t z[8], k1 = 0x5;
@@ -412,8 +513,10 @@ int main(void)
 	tcase_add_checked_fixture(avx, setup, NULL);
 	tcase_add_test(avx, avx_ymm_load);
 	tcase_add_test(avx, avx_alignment_faults);
+	tcase_add_test(avx, avx2_maskmov_past_the_map);
 	tcase_add_checked_fixture(avx512, setup, NULL);
 	tcase_add_test(avx512, avx512_masked_store_and_broadcast);
+	tcase_add_test(avx512, avx512_masked_past_the_map);
 	ret = vec_run_suite(s);
 	free(area);
 	free(saved);

@@ -92,6 +92,9 @@ extern struct dt_vec_case dt_vec_cur;
 extern unsigned dt_xoff[8];
 extern uint64_t dt_xcr0;
 
+/* A masked access (opmask without broadcast, or VEX maskmov): not every element is touched. */
+bool dt_vec_masked(const struct dt_vform *f, const struct dt_vec_case *v);
+
 /* Encode the current case: emulated ([disp32]) or native (3E, rip-relative). */
 void dt_vec_encode(const struct dt_case *c, bool native, uint64_t addr, uint64_t buf,
 		   struct dt_code *out);
