@@ -48,7 +48,8 @@ static void usage(FILE *f)
 "  -f, --follow        trace children made by fork and vfork (the default)\n"
 "      --no-follow     do not trace fork/vfork children (threads always are)\n"
 "  -t, --trace[=FILE]  print every map access: thread, R/W, size, offset,\n"
-"                      register, value, instruction, rip <symbol+offset>\n"
+"                      register, value, instruction, rip <symbol+offset>;\n"
+"                      -tFILE: FILE attached (a separate word is PROGRAM)\n"
 "      --trace-format=text|json  json: one JSON object per line\n"
 "      --backtrace-on-access=SITE  a backtrace at each access from SITE:\n"
 "                      all, a function, function+offset or an address\n"
@@ -248,6 +249,24 @@ static void check_sites(const struct sup_config *cfg, const char *exe, const cha
 	}
 }
 
+/* A usage error: "regmap-run: -x is not an option ..." and where to look. */
+static __attribute__((noreturn)) void bad_option(const char *word, int opt, const char *what)
+{
+	char name[256];
+
+	/* optopt is the letter of a short option; for a long one, the word */
+	if (opt && strncmp(word, "--", 2)) {
+		snprintf(name, sizeof(name), "-%c", opt);
+	} else {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(word, "="), word);
+		/* a known long option given a value it does not take */
+		if (opt && strchr(word, '='))
+			what = "takes no value";
+	}
+	fprintf(stderr, "regmap-run: %s %s (see regmap-run --help)\n", name, what);
+	exit(RUN_EXIT_FAILURE);
+}
+
 static pid_t parse_pid(const char *arg)
 {
 	char *end;
@@ -307,8 +326,14 @@ int main(int argc, char *argv[])
 	unsigned npids = 0;
 	int opt, ret;
 
-	/* '+': options end at PROGRAM, whose own options are its business */
-	while ((opt = getopt_long(argc, argv, "+fqtso:c:p:hV", longopts, NULL)) != -1) {
+	/*
+	 * '+': options end at PROGRAM, whose own options are its business;
+	 * ':': regmap-run words the errors itself (getopt would start them
+	 * with argv[0]); "t::": -t takes FILE attached (-tFILE), as a
+	 * separate word would be PROGRAM.
+	 */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:fqt::so:c:p:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			cfg.follow_forks = true;
@@ -319,6 +344,9 @@ int main(int argc, char *argv[])
 		case 't':
 			cfg.trace = true;
 			if (optarg) {
+				if (!optarg[0])
+					run_die(RUN_EXIT_FAILURE, "--trace=: empty file name (give a "
+					    "file, or --trace alone for standard error)");
 				trace_file = fopen(optarg, "we");
 				if (!trace_file)
 					run_die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
@@ -359,6 +387,9 @@ int main(int argc, char *argv[])
 			cfg.quiet = true;
 			break;
 		case 'o':
+			if (!optarg[0])
+				run_die(RUN_EXIT_FAILURE, "-o: empty file name (give a file, or "
+				    "leave -o out for standard error)");
 			out_fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 			if (out_fd < 0)
 				run_die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
@@ -382,9 +413,10 @@ int main(int argc, char *argv[])
 		case 'V':
 			printf("regmap-run (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
+		case ':':
+			bad_option(argv[optind - 1], optopt, "needs an argument");
 		default:
-			fprintf(stderr, "Try 'regmap-run --help' for more information.\n");
-			return RUN_EXIT_FAILURE;
+			bad_option(argv[optind - 1], optopt, "is not an option of regmap-run");
 		}
 	}
 	if (npids) {
