@@ -249,6 +249,53 @@ static void check_sites(const struct sup_config *cfg, const char *exe, const cha
 	}
 }
 
+/* getopt values of the long options without a letter */
+enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS, OPT_TRACE_FORMAT, OPT_BT_ACCESS };
+
+/*
+ * Options that only the supervisor carries out, by their getopt value:
+ * given with --in-process (no supervisor) or -p (some of them), they do
+ * nothing, and regmap-run says so.
+ */
+static const struct {
+	int opt;
+	const char *name;
+	bool with_attach;	/* still meaningful with -p */
+} sup_only[] = {
+	{ 't', "--trace", true },
+	{ OPT_TRACE_FORMAT, "--trace-format", true },
+	{ OPT_BT_ACCESS, "--backtrace-on-access", true },
+	{ 's', "--stats", true },
+	{ 'q', "--quiet", true },
+	{ 'o', "--output", true },
+	{ 'f', "--follow", true },
+	{ OPT_NO_FOLLOW, "--no-follow", true },
+	{ 'c', "--cpu", false },
+	{ OPT_NO_PIN, "--no-pin", false },
+};
+#define N_SUP_ONLY	(sizeof(sup_only) / sizeof(sup_only[0]))
+
+static bool given[N_SUP_ONLY];
+
+static void note_given(int opt)
+{
+	for (unsigned i = 0; i < N_SUP_ONLY; i++)
+		if (sup_only[i].opt == opt)
+			given[i] = true;
+}
+
+/* Warn about each option given that does nothing in this mode. */
+static void warn_unused(bool attach, const char *why)
+{
+	char msg[512];
+
+	for (unsigned i = 0; i < N_SUP_ONLY; i++)
+		if (given[i] && (!attach || !sup_only[i].with_attach)) {
+			snprintf(msg, sizeof(msg), "%s does nothing %s", sup_only[i].name, why);
+			run_say("warning: ", msg);
+		}
+}
+
 /* A usage error: "regmap-run: -x is not an option ..." and where to look. */
 static __attribute__((noreturn)) void bad_option(const char *word, int opt, const char *what)
 {
@@ -293,8 +340,6 @@ static int parse_cpu(const char *arg)
 
 int main(int argc, char *argv[])
 {
-	enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS, OPT_TRACE_FORMAT,
-	       OPT_BT_ACCESS };
 	static const struct option longopts[] = {
 		{ "follow", no_argument, NULL, 'f' },
 		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
@@ -334,6 +379,7 @@ int main(int argc, char *argv[])
 	 */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:fqt::so:c:p:hV", longopts, NULL)) != -1) {
+		note_given(opt);
 		switch (opt) {
 		case 'f':
 			cfg.follow_forks = true;
@@ -419,12 +465,17 @@ int main(int argc, char *argv[])
 			bad_option(argv[optind - 1], optopt, "is not an option of regmap-run");
 		}
 	}
+	if (trace_json && !cfg.trace)
+		run_say("warning: ", "--trace-format=json does nothing without --trace: "
+			"nothing is traced");
 	if (npids) {
 		if (optind < argc)
 			run_die(RUN_EXIT_FAILURE, "-p PID and PROGRAM exclude each other: attach "
 			    "to a running process or start one");
 		if (in_process)
 			run_die(RUN_EXIT_FAILURE, "--in-process cannot attach to a running process");
+		warn_unused(true, "with -p: the attached program's threads keep the CPUs "
+			    "they have");
 		if (cfg.n_bt_sites) {
 			char name[16];
 
@@ -442,8 +493,11 @@ int main(int argc, char *argv[])
 	ret = run_check_program(argv[optind], path, sizeof(path), msg, sizeof(msg));
 	if (ret)
 		run_die(ret, "%s", msg);
-	if (in_process)
+	if (in_process) {
+		warn_unused(false, "with --in-process: libregmap serves the map inside "
+			    "the program, and no supervisor watches it");
 		run_in_process(argv + optind);
+	}
 	if (cfg.n_bt_sites)
 		check_sites(&cfg, path, argv[optind], NULL, 0);
 

@@ -72,6 +72,28 @@ run $RR -o '' /bin/true
 expect_status 125 "-o '' (empty file name)"
 expect_in err "^regmap-run: -o: empty file name" "-o '': says the name is empty"
 
+# options that do nothing in a mode say so
+if [ -x ./tests/lib_nolink ]; then
+	run $RR --in-process --stats --trace=$TMP/never ./tests/lib_nolink
+	expect_status 0 "--in-process with --stats and --trace"
+	expect_in out "nolink: 42" "--in-process still runs the program"
+	expect_in err "^regmap-run: warning: --stats does nothing with --in-process: " "--in-process --stats: warned"
+	expect_in err "^regmap-run: warning: --trace does nothing with --in-process: " "--in-process --trace: warned"
+fi
+run $RR --trace-format=json "$T_DIR/t_exit" 0
+expect_status 0 "--trace-format=json without --trace"
+expect_in err "^regmap-run: warning: --trace-format=json does nothing without --trace" \
+	"--trace-format without --trace: warned"
+sleep 60 & victim=$!
+$RR --cpu=0 --stats -p $victim 2>"$TMP/rr.err" & rpid=$!
+i=0; while ! grep -q "attached to $victim" "$TMP/rr.err" && [ $i -lt 2000 ]; do sleep 0.01; i=$((i + 1)); done
+kill -INT $rpid; wait $rpid; status=$?
+cp "$TMP/rr.err" "$TMP/err"; sed 's/^/  err: /' "$TMP/err"
+kill $victim; wait $victim 2>/dev/null
+expect_status 0 "-p with --cpu"
+expect_in err "^regmap-run: warning: --cpu does nothing with -p: " "-p --cpu: warned"
+expect_not_in err "warning: --stats" "-p --stats: no warning, it applies"
+
 # not a file: chmod +x would not help
 run $RR /dev/null
 expect_status 126 "a character device"
