@@ -18,6 +18,7 @@
 
 #define MAX_SITES	1024	/* a power of two; more sites are counted as "other" */
 #define NREGS		(REGMAP_MAP_SIZE / 8)
+#define PLURAL(n)	((n) == 1 ? "" : "s")
 
 struct site {
 	pid_t tgid;		/* 0: empty */
@@ -150,7 +151,9 @@ static void report_sites(struct sup_session *s)
 		if (d->site[i].tgid && d->site[i].count)
 			list[n++] = &d->site[i];
 	qsort(list, n, sizeof(list[0]), by_count);
-	sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %s", "instruction site", "count", "mnemonic");
+	if (n || d->other_sites)
+		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %s", "instruction site", "count",
+			 "mnemonic");
 	for (unsigned i = 0; i < n; i++) {
 		char where[128];
 
@@ -199,7 +202,9 @@ static void report_threads(struct sup_session *s)
 			procs[nprocs++] = tgid;
 	}
 	qsort(list, n, sizeof(*list), by_tid);
-	sup_msgf(s, SUP_MSG_INFO, "  %-10s %10s %12s", "thread", "process", "instructions");
+	if (n)
+		sup_msgf(s, SUP_MSG_INFO, "  %-10s %10s %12s", "thread", "process",
+			 "instructions");
 	/* thousands of threads: the summary stays readable */
 	for (unsigned i = 0; i < n && i < 64; i++)
 		sup_msgf(s, SUP_MSG_INFO, "  %-10d %10d %12" PRIu64, (int)list[i]->tid,
@@ -221,21 +226,28 @@ void sup_stats_report(struct sup_session *s)
 {
 	struct sup_detail *d = s->detail;
 
-	sup_msgf(s, SUP_MSG_INFO, "stats: %" PRIu64 " instructions emulated (%" PRIu64
-		 " decode cache hits), %" PRIu64 " map accesses, %" PRIu64 " signals "
-		 "delivered, %" PRIu64 " real faults", s->stats.emulated, s->stats.cache_hits,
-		 d ? d->accesses : 0, s->stats.signals, s->stats.faults);
+	uint64_t accesses = d ? d->accesses : 0;
+
+	sup_msgf(s, SUP_MSG_INFO, "stats: %" PRIu64 " instruction%s emulated (%" PRIu64
+		 " decode cache hit%s), %" PRIu64 " map access%s, %" PRIu64 " signal%s "
+		 "delivered, %" PRIu64 " real fault%s", s->stats.emulated,
+		 PLURAL(s->stats.emulated), s->stats.cache_hits, PLURAL(s->stats.cache_hits),
+		 accesses, accesses == 1 ? "" : "es", s->stats.signals,
+		 PLURAL(s->stats.signals), s->stats.faults, PLURAL(s->stats.faults));
 	if (!d)
 		return;
 	if (d->timed) {
 		uint64_t ns = d->ns > d->sym_ns ? d->ns - d->sym_ns : 0;
 
 		sup_msgf(s, SUP_MSG_INFO, "  cost: %.1f us in regmap-run per SIGSEGV stop "
-			 "served (%" PRIu64 " stops, %.3f ms, not counting %.3f ms finding "
+			 "served (%" PRIu64 " stop%s, %.3f ms, not counting %.3f ms finding "
 			 "symbol names); the program also waits for two context switches "
-			 "per access", ns / 1e3 / d->timed, d->timed, ns / 1e6, d->sym_ns / 1e6);
+			 "per access", ns / 1e3 / d->timed, d->timed, PLURAL(d->timed), ns / 1e6,
+			 d->sym_ns / 1e6);
 	}
-	sup_msgf(s, SUP_MSG_INFO, "  %-10s %12s %12s", "register", "reads", "writes");
+	/* no access, no tables: only the threads that did not use the map */
+	if (d->accesses)
+		sup_msgf(s, SUP_MSG_INFO, "  %-10s %12s %12s", "register", "reads", "writes");
 	for (unsigned r = 0; r < NREGS; r++)
 		if (d->reads[r] || d->writes[r])
 			sup_msgf(s, SUP_MSG_INFO, "  %-10s %12" PRIu64 " %12" PRIu64,
