@@ -31,41 +31,14 @@
 
 #define PF_KTHREAD	0x00200000	/* include/linux/sched.h */
 
-/*
- * The state letter of /proc/TID/stat ('R', 'S', 'Z', ...), or 0 if gone;
- * *flags gets the task's flags (field 9) if flags is not NULL.
- */
-static char proc_stat(pid_t tid, unsigned long *flags)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* the command name may hold spaces and parentheses: the last ')' ends it */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2])
-		return 0;
-	/* after the state: ppid pgrp session tty_nr tpgid flags */
-	if (flags && sscanf(p + 3, "%*d %*d %*d %*d %*d %lu", flags) != 1)
-		*flags = 0;
-	return p[2];
-}
-
 static char proc_state(pid_t tid)
 {
-	return proc_stat(tid, NULL);
+	return sup_proc_stat(tid, NULL);
 }
 
 static int seize(pid_t tid, const struct sup_config *cfg)
 {
-	long opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+	long opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD;
 
 	if (cfg->follow_forks)
 		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
@@ -170,7 +143,7 @@ int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
 			return -EALREADY;
 		}
 	}
-	if (proc_stat(pid, &flags) && (flags & PF_KTHREAD)) {
+	if (sup_proc_stat(pid, &flags) && (flags & PF_KTHREAD)) {
 		e->kthread = true;
 		e->err = EPERM;
 		return -EPERM;

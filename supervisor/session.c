@@ -53,4 +53,5 @@ void sup_session_free(struct sup_session *s)
 	free(s->bt_hits);
 	s->bt_hits = NULL;
 	sup_threads_free(&s->threads);
+	sup_procs_free(s);
 }

@@ -81,6 +81,7 @@ struct sup_cache;
 struct sup_symcache;
 struct sup_symbols;
 struct sup_detail;
+struct sup_procs;
 
 /* A traced thread (threads.c). */
 struct sup_thread {
@@ -119,6 +120,7 @@ struct sup_session {
 	struct sup_symbols *symbols;	/* symbol tables, loaded at the first name needed */
 	struct sup_detail *detail;	/* --stats counters, or NULL */
 	uint64_t *bt_hits;	/* accesses each --backtrace-on-access site matched */
+	struct sup_procs *procs;	/* per-process records (procs.c) */
 };
 
 /*

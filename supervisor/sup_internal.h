@@ -193,6 +193,15 @@ long sup_proc_status_long(pid_t pid, const char *key);
 /* Does thread tid have a handler for sig (SigCgt)?  false if unknown. */
 bool sup_proc_sig_caught(pid_t tid, int sig);
 
+/*
+ * The state letter of /proc/TID/stat ('R', 'S', 'Z', ...), or 0 if gone;
+ * *flags gets the task's flags (field 9) if flags is not NULL.
+ */
+char sup_proc_stat(pid_t tid, unsigned long *flags);
+
+/* The signal set on the "key:" line of /proc/TID/status (SigPnd, SigBlk, ...): 0 or -errno. */
+int sup_proc_sigmask(pid_t tid, const char *key, uint64_t *mask);
+
 struct sup_mapping {
 	uint64_t start, end;
 	char perms[5];		/* "r-xp" */
@@ -201,5 +210,66 @@ struct sup_mapping {
 
 /* The mapping of pid that contains addr: 0, -ENOENT, or -errno. */
 int sup_proc_find_mapping(pid_t pid, uint64_t addr, struct sup_mapping *m);
+
+/* ---- per-process records (procs.c) ---- */
+
+struct sup_proc {
+	pid_t tgid;		/* 0: empty slot, -1: deleted */
+	uint64_t syscall_insn;	/* address of a `syscall` instruction (inject.c), 0: not known */
+};
+
+/* The record of process tgid; with add, create it (NULL only if out of memory). */
+struct sup_proc *sup_proc_get(struct sup_session *s, pid_t tgid, bool add);
+/* tgid exec'd: forget what belonged to its old address space. */
+void sup_proc_exec(struct sup_session *s, pid_t tgid);
+/* tgid ended. */
+void sup_proc_gone(struct sup_session *s, pid_t tgid);
+void sup_procs_free(struct sup_session *s);
+
+/* ---- the event loop's bookkeeping (loop.c) ---- */
+
+/* Thread tid ended with wait status status (for code that waits for tid itself). */
+void sup_note_exit(struct sup_session *s, pid_t tid, int status);
+
+/* ---- system calls run in a stopped thread (inject.c) ---- */
+
+/*
+ * SECCOMP_RET_DATA of regmap-run's own seccomp filter: a
+ * PTRACE_EVENT_SECCOMP stop with another value comes from one of the
+ * program's filters.
+ */
+#define SUP_SECCOMP_DATA	0x5247
+
+/*
+ * Run system call nr(args[0..5]) in thread tid, which must be in one of
+ * these ptrace-stops:
+ *   a signal-delivery-stop (such as the SIGSEGV being served): on return
+ *     the thread is in a signal-delivery-stop again, with the same
+ *     siginfo, to be continued with the same signal (or 0) as before;
+ *   PTRACE_EVENT_STOP (after PTRACE_INTERRUPT, a new task's first stop,
+ *     a group-stop): on return it is in a PTRACE_EVENT_STOP again;
+ *   PTRACE_EVENT_EXEC: on return it is in the exit-stop of the injected
+ *     call; continue it with PTRACE_CONT and no signal (read the event
+ *     message first).
+ * A system call the thread was in when it stopped is restarted or not
+ * exactly as it would have been.  The thread's registers and signal mask
+ * are as before (every signal but SIGSYS is blocked during the call, so
+ * no handler of the program runs); other threads' events are not
+ * consumed.  The thread must have been seized with
+ * PTRACE_O_TRACESYSGOOD; Linux 5.3 or later (PTRACE_GET_SYSCALL_INFO).
+ *
+ * *ret gets the call's return value: a negative errno is a result, not a
+ * failure; a call a seccomp filter of the target denies gives the errno
+ * it chose, one it traps (SIGSYS) is not run and gives -ENOSYS (the
+ * SIGSYS is discarded; if the program ignores SIGSYS, the kernel resets
+ * that to SIG_DFL, as for any forced signal), and one it kills kills the
+ * thread.
+ *
+ * Returns 0, or -ESRCH (the thread is gone; its exit was noted with
+ * sup_note_exit()), -ENOSYS (no `syscall` instruction found in its
+ * address space), -EBUSY (a stop not listed above, or a thread inside a
+ * call with a temporary signal mask, see inject.c), -EINVAL (32-bit code).
+ */
+int sup_inject_syscall(struct sup_session *s, pid_t tid, long nr, const long args[6], long *ret);
 
 #endif /* REGMAP_SUP_INTERNAL_H */

@@ -62,7 +62,7 @@ END
 		echo "FAIL: the JSON trace"; cat "$TMP/trace.json"; fail=1
 	fi
 else
-	echo "skip: python3 not usable here"
+	skip "the JSON trace: python3 (to parse it) is not installed or does not run"
 fi
 
 run $RR --stats $T
