@@ -53,6 +53,10 @@ static void usage(FILE *f)
 "      --trace-format=text|json  json: one JSON object per line\n"
 "      --backtrace-on-access=SITE  a backtrace at each access from SITE:\n"
 "                      all, a function, function+offset or an address\n"
+"      --map-addressing=any|absolute  absolute: only an address written in the\n"
+"                      instruction ([0x10]) is the map; one computed from\n"
+"                      registers ([rdx+8], a null pointer's member) is a\n"
+"                      real fault.  any (the default): both are the map\n"
 "  -q, --quiet         do not report real faults (the signals still arrive)\n"
 "  -o, --output=FILE   write reports and the trace to FILE, not stderr\n"
 "  -c, --cpu=N         run regmap-run and PROGRAM on CPU N\n"
@@ -250,7 +254,8 @@ static void check_sites(const struct sup_config *cfg, const char *exe, const cha
 }
 
 /* getopt values of the long options without a letter */
-enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS, OPT_TRACE_FORMAT, OPT_BT_ACCESS };
+enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS, OPT_TRACE_FORMAT, OPT_BT_ACCESS,
+       OPT_MAP_ADDRESSING };
 
 /*
  * Options that only the supervisor carries out, by their getopt value:
@@ -352,6 +357,7 @@ int main(int argc, char *argv[])
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "in-process", no_argument, NULL, OPT_IN_PROCESS },
+		{ "map-addressing", required_argument, NULL, OPT_MAP_ADDRESSING },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -366,6 +372,7 @@ int main(int argc, char *argv[])
 	struct sup_session s;
 	char path[4096], msg[1024];
 	bool in_process = false;
+	const char *addressing = NULL;	/* --map-addressing as given */
 	static const char *bt_sites[MAX_BT_SITES];
 	pid_t pids[MAX_PIDS];
 	unsigned npids = 0;
@@ -450,6 +457,13 @@ int main(int argc, char *argv[])
 		case OPT_IN_PROCESS:
 			in_process = true;
 			break;
+		case OPT_MAP_ADDRESSING:
+			if (strcmp(optarg, "absolute") && strcmp(optarg, "any"))
+				run_die(RUN_EXIT_FAILURE, "--map-addressing=%s: use any (the "
+				    "default) or absolute", optarg);
+			cfg.map_absolute = !strcmp(optarg, "absolute");
+			addressing = optarg;
+			break;
 		case 's':
 			cfg.stats = true;
 			break;
@@ -496,6 +510,10 @@ int main(int argc, char *argv[])
 	if (in_process) {
 		warn_unused(false, "with --in-process: libregmap serves the map inside "
 			    "the program, and no supervisor watches it");
+		/* libregmap's form of the option (regmap(3)) */
+		if (addressing && setenv("REGMAP_MAP_ADDRESSING", addressing, 1))
+			run_die(RUN_EXIT_FAILURE, "cannot set REGMAP_MAP_ADDRESSING: %s",
+			    strerror(errno));
 		run_in_process(argv + optind);
 	}
 	if (cfg.n_bt_sites)

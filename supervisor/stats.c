@@ -31,6 +31,7 @@ struct site {
 struct sup_detail {
 	uint64_t reads[NREGS], writes[NREGS];
 	uint64_t accesses, nreads, nwrites;
+	uint64_t computed;	/* accesses whose address came from registers */
 	uint64_t other_sites;	/* instructions at sites beyond MAX_SITES */
 	uint64_t timed, ns;	/* SIGSEGV stops served, time spent on them */
 	uint64_t sym_ns;	/* of which finding symbol names (not counted) */
@@ -102,6 +103,9 @@ void sup_detail_count(struct sup_session *s, pid_t tid, uint64_t rip,
 		e->count++;
 	else
 		d->other_sites++;
+	/* [rdx+8] with rdx == 0 is the map too: p->b of a null pointer, or meant */
+	if (!regmap_emu_insn_const_addr(insn))
+		d->computed += res->naccess;
 	for (unsigned i = 0; i < res->naccess && i < REGMAP_EMU_MAX_ACCESS; i++) {
 		const struct regmap_emu_access *a = &res->access[i];
 		unsigned last = a->offset + a->size - 1;
@@ -236,6 +240,10 @@ void sup_stats_report(struct sup_session *s)
 		 PLURAL(s->stats.signals), s->stats.faults, PLURAL(s->stats.faults));
 	if (!d)
 		return;
+	if (d->computed)
+		sup_msgf(s, SUP_MSG_INFO, "  %" PRIu64 " of the map accesses used an address "
+			 "computed from registers, not a constant (a null pointer's member?): "
+			 "--map-addressing=absolute makes those real faults", d->computed);
 	if (d->timed) {
 		uint64_t ns = d->ns > d->sym_ns ? d->ns - d->sym_ns : 0;
 
