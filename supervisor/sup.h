@@ -1,6 +1,6 @@
 /*
  * regmap supervisor: runs a program under ptrace and serves its accesses
- * to the register map with the emulator (DESIGN.md section 4).
+ * to the register map with the emulator (doc/DESIGN.md, section 7).
  *
  * This is the interface src/regmap-run.c uses.  The supervisor never
  * prints and never exits: every message goes through the report callback

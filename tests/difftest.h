@@ -7,7 +7,7 @@
  * buffer holding the register image (difftest_native.c), and through
  * regmap_emu_step() with the absolute map address (difftest_oracle.c).
  * The CPU's result, with the buffer bytes the instruction wrote laid over
- * the registers last (DESIGN.md section 6), is what the emulator must
+ * the registers last (doc/DESIGN.md 9.1), is what the emulator must
  * produce.
  *
  * Files: difftest.c (main, options, counting), difftest_forms.c (the

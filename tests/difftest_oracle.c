@@ -1,7 +1,7 @@
 /*
  * difftest: run one case both ways and compare.
  *
- * The expected state (DESIGN.md section 6, refined): the native
+ * The expected state (doc/DESIGN.md 9.1): the native
  * registers and flags, then the buffer bytes the instruction WROTE laid
  * over the register image (memory write last).  Which bytes were written
  * comes from what the instruction does, not from which bytes changed: an
