@@ -198,6 +198,11 @@ bool sup_proc_sig_caught(pid_t tid, int sig);
  * *flags gets the task's flags (field 9) if flags is not NULL.
  */
 char sup_proc_stat(pid_t tid, unsigned long *flags);
+/*
+ * /proc/TID/stat read into buf: a pointer to its fields from the third
+ * (the state letter) on, past the command name, or NULL if it is gone.
+ */
+const char *sup_proc_stat_fields(pid_t tid, char *buf, size_t size);
 
 /* The signal set on the "key:" line of /proc/TID/status (SigPnd, SigBlk, ...): 0 or -errno. */
 int sup_proc_sigmask(pid_t tid, const char *key, uint64_t *mask);
