@@ -36,7 +36,9 @@ done
 rr=$(find "$dest/root" -name regmap-run -type f | head -n 1)
 lib=$(find "$dest/root" -name libregmap.so.0 | head -n 1)
 if [ -n "$rr" ] && [ -n "$lib" ] &&
-   out=$(env -u REGMAP_LIBRARY -u LD_PRELOAD "$rr" --in-process /usr/bin/env 2>"$dest/log") &&
+   out=$(env -u REGMAP_LIBRARY -u LD_PRELOAD \
+	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
+	"$rr" --in-process /usr/bin/env 2>"$dest/log") &&
    pre=$(printf '%s\n' "$out" | sed -n 's/^LD_PRELOAD=//p') &&
    [ -n "$pre" ] && [ "$(realpath "$pre")" = "$(realpath "$lib")" ]; then
 	ok "installed regmap-run --in-process preloads the library installed beside it"
