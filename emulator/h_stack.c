@@ -12,11 +12,6 @@
 /* Near indirect branches take an 8-byte target; anything else is far (m16:xx). */
 #define EMU_NEAR_SIZE	8
 
-static bool emu_canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 /* NOT_MAP or PARTIAL for an operand that is not entirely inside the map; OK if it is. */
 static enum regmap_emu_status emu_stack_op_check(struct emu_ctx *ctx, unsigned size)
 {

@@ -138,8 +138,9 @@ int regmap_map_registers(void)
 	/*
 	 * Nothing blocked, SIGSEGV included: a signal arriving while our
 	 * handler runs starts the program's handler on top of ours, with our
-	 * mask, and that handler may use the map too.  (Our handler never
-	 * faults itself: it reads memory with process_vm_readv.)
+	 * mask, and that handler may use the map too.  SIGSEGV must not be
+	 * blocked in our handler either: its guarded copy's faults come
+	 * back to it (lib_mem.c).
 	 */
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);

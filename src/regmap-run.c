@@ -28,7 +28,10 @@
 extern char **environ;
 
 static int out_fd = STDERR_FILENO;	/* reports and trace: stderr or -o FILE */
+static const char *out_name = "standard error";
 static FILE *trace_file;		/* --trace=FILE, or NULL */
+static const char *trace_name;
+static int lost_errno;			/* the first failed write of reports or trace */
 static bool trace_json;
 static volatile pid_t target_pid;
 
@@ -70,16 +73,58 @@ static void usage(FILE *f)
 "\n"
 "Exit status: PROGRAM's own; if PROGRAM was killed by a signal, regmap-run\n"
 "kills itself with the same signal.  125: regmap-run failed (bad usage,\n"
-"ptrace not permitted), 126: PROGRAM cannot be executed (not executable,\n"
-"not an x86-64 program), 127: PROGRAM not found.  With -p: 0 after a\n"
-"detach or when every attached process has exited, 125 if none could be\n"
-"attached to.\n");
+"ptrace not permitted), or PROGRAM exited 0 but reports or trace could not\n"
+"be written (said once on stderr).  126: PROGRAM cannot be executed (not\n"
+"executable, not an x86-64 program), 127: PROGRAM not found.  With -p: 0\n"
+"after a detach or when every attached process has exited, 125 if none\n"
+"could be attached to.\n");
+}
+
+/*
+ * A report or trace line could not be written (a full disk, a closed
+ * pipe): say so once, on standard error, and remember it for the exit
+ * status (regmap-run(1), EXIT STATUS).  What follows is lost too; the
+ * program runs on.
+ */
+static void output_failed(const char *name, int err)
+{
+	char line[512];
+	int n;
+
+	if (lost_errno)
+		return;
+	lost_errno = err ? err : EIO;
+	n = snprintf(line, sizeof(line), "regmap-run: cannot write %s: %s; the rest of the "
+		     "reports and trace is lost\n", name, strerror(lost_errno));
+	if (n > 0 && write(STDERR_FILENO, line, n) < 0)
+		return;	/* standard error itself: the exit status still says it */
+}
+
+bool run_output_lost(void)
+{
+	return lost_errno != 0;
 }
 
 void run_flush_trace(void)
 {
-	if (trace_file)
-		fflush(trace_file);
+	if (trace_file && (fflush(trace_file) == EOF || ferror(trace_file)))
+		output_failed(trace_name, errno);
+}
+
+/* All of buf to fd, or false. */
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= n;
+	}
+	return true;
 }
 
 /* One line, written in one write() so it does not mix with the program's. */
@@ -92,8 +137,8 @@ void run_say(const char *prefix, const char *text)
 		n = sizeof(line);
 		line[n - 1] = '\n';
 	}
-	if (n > 0 && write(out_fd, line, n) < 0)
-		return;	/* nowhere left to complain */
+	if (n > 0 && !lost_errno && !write_all(out_fd, line, n))
+		output_failed(out_name, errno);
 }
 
 void run_report(void *ctx, enum sup_msg kind, const char *text)
@@ -101,14 +146,17 @@ void run_report(void *ctx, enum sup_msg kind, const char *text)
 	(void)ctx;
 	if (kind == SUP_MSG_TRACE && (trace_file || trace_json)) {
 		/* a file of trace lines or JSON objects: no prefix */
+		if (lost_errno)
+			return;
 		if (trace_file) {
-			fprintf(trace_file, "%s\n", text);
+			if (fprintf(trace_file, "%s\n", text) < 0)
+				output_failed(trace_name, errno);
 		} else {
 			char line[2048];
 			int n = snprintf(line, sizeof(line), "%s\n", text);
 
-			if (n > 0 && n < (int)sizeof(line) && write(out_fd, line, n) < 0)
-				return;
+			if (n > 0 && n < (int)sizeof(line) && !write_all(out_fd, line, n))
+				output_failed(out_name, errno);
 		}
 		return;
 	}
@@ -173,11 +221,15 @@ static void setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Leave as the program left: its exit code, or death by its signal. */
+/*
+ * Leave as the program left: its exit code, or death by its signal;
+ * RUN_EXIT_FAILURE if it succeeded but reports or trace were lost.
+ */
 static __attribute__((noreturn)) void exit_like(int status)
 {
 	if (WIFEXITED(status))
-		exit(WEXITSTATUS(status));
+		exit(WEXITSTATUS(status) == 0 && lost_errno ? RUN_EXIT_FAILURE :
+		     WEXITSTATUS(status));
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		struct rlimit none = { 0, 0 };
@@ -401,6 +453,7 @@ int main(int argc, char *argv[])
 					run_die(RUN_EXIT_FAILURE, "--trace=: empty file name (give a "
 					    "file, or --trace alone for standard error)");
 				trace_file = fopen(optarg, "we");
+				trace_name = optarg;
 				if (!trace_file)
 					run_die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
 					    strerror(errno));
@@ -444,6 +497,7 @@ int main(int argc, char *argv[])
 				run_die(RUN_EXIT_FAILURE, "-o: empty file name (give a file, or "
 				    "leave -o out for standard error)");
 			out_fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+			out_name = optarg;
 			if (out_fd < 0)
 				run_die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
 				    strerror(errno));

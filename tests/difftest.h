@@ -322,6 +322,12 @@ struct dt_result {
 	char harness[160];		/* harness error text, if why points here */
 };
 
+/*
+ * The rip slot was written with a non-canonical address: the jump faults
+ * (#GP at the instruction, nothing changed) as `jmp reg` does (oracle.c).
+ */
+void dt_expect_jump(const struct dt_case *c, struct dt_result *res);
+
 /* Run case c both ways and compare. Returns true if it passed. */
 bool dt_run_case(struct dt_case *c, struct dt_result *res);
 

@@ -8,7 +8,9 @@
  * instruction that writes back an equal value (`and [0x88], reg`) still
  * replaces its flags with the written bytes.  Only the user-modifiable
  * bits of a write to the rflags slot count; a write to the rip slot
- * transfers control there.
+ * transfers control there, and to a non-canonical address it raises
+ * #GP at the instruction with nothing changed, as `jmp reg` does
+ * natively (checked on the CPU by tests/t_fault_details).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,6 +81,21 @@ static bool dt_string_written(const struct dt_case *c, struct dt_result *res)
 	return true;
 }
 
+void dt_expect_jump(const struct dt_case *c, struct dt_result *res)
+{
+	if ((uint64_t)((int64_t)(res->exp.rip << 16) >> 16) != res->exp.rip) {
+		res->exp = c->in;
+		res->exp_status = REGMAP_EMU_FAULT_GP;
+	}
+}
+
+/* A repeated string instruction single-stepped (TF): one iteration of several. */
+static bool dt_str_step(const struct dt_case *c)
+{
+	return c->form->enc == DT_ENC_STRING && c->insn.rep &&
+	       (c->in.rflags & REGMAP_FLAGS_TF) && c->in.gpr[REGMAP_RCX] > 1;
+}
+
 static bool dt_expect(const struct dt_case *c, struct dt_result *res)
 {
 	const struct dt_native *n = &res->nat;
@@ -101,6 +118,20 @@ static bool dt_expect(const struct dt_case *c, struct dt_result *res)
 		res->exp.gpr[REGMAP_RDI] -= buf;
 	res->exp.rip = n->landed ? dt_native_landing() : res->addr + res->code.len;
 	res->exp.rflags = n->rflags | c->flags_virt;
+	if (dt_str_step(c)) {
+		/*
+		 * TF: the CPU does one iteration and traps with rip on the
+		 * instruction, unless that iteration ended the run (rcx 0, or
+		 * REPE/REPNE's condition); natively it ran with rcx = 1.
+		 */
+		unsigned op = c->form->opc & ~1u;
+		bool ended = (op == 0xa6 || op == 0xae) &&
+			     (c->insn.rep == 0xf3) != !!(n->rflags & REGMAP_FLAGS_ZF);
+
+		res->exp.gpr[REGMAP_RCX] = c->in.gpr[REGMAP_RCX] - 1;
+		if (!ended)
+			res->exp.rip = res->addr;
+	}
 
 	memset(res->written, 0, sizeof(res->written));
 	switch (c->mem_size ? c->form->access : DT_R) {
@@ -123,6 +154,7 @@ static bool dt_expect(const struct dt_case *c, struct dt_result *res)
 	written_flags = res->exp.rflags;
 	res->exp.rflags = ((n->rflags | c->flags_virt) & ~(uint64_t)REGMAP_FLAGS_USER) |
 			  (written_flags & REGMAP_FLAGS_USER);
+	dt_expect_jump(c, res);
 	return true;
 }
 
@@ -177,6 +209,8 @@ bool dt_run_case(struct dt_case *c, struct dt_result *res)
 		gpr[REGMAP_RSI] += buf;
 	if (c->str_map & DT_STR_RDI)
 		gpr[REGMAP_RDI] += buf;
+	if (dt_str_step(c))
+		gpr[REGMAP_RCX] = 1;
 	if (c->scratch)
 		memcpy(dt_scratch, c->scratch_init, DT_SCRATCH_SIZE);
 	dt_native_run(&res->native_code, gpr, c->in.rflags & ~c->flags_virt, img, &res->nat);
