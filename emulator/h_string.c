@@ -297,7 +297,8 @@ EMU_HANDLER(emu_h_lods)
 /*
  * CMPS and SCAS: compare element by element, and with REPE/REPNE stop
  * on the first element whose ZF ends the repetition.  Running into the
- * end of the map before that is PARTIAL.
+ * end of the map before that is PARTIAL; stopping on the last element
+ * inside it is not.
  */
 static enum regmap_emu_status emu_str_compare(struct emu_ctx *ctx, bool scas)
 {
@@ -307,6 +308,7 @@ static enum regmap_emu_status emu_str_compare(struct emu_ctx *ctx, bool scas)
 	const void *stub;
 	struct emu_fop f = { .flags = ctx->in.rflags };
 	uint64_t i, a, b;
+	bool stopped = false;
 
 	if (st)
 		return st;
@@ -325,12 +327,13 @@ static enum regmap_emu_status emu_str_compare(struct emu_ctx *ctx, bool scas)
 		f.rsi = b;
 		emu_fastop(stub, &f);
 		i++;
-		if ((prefix & EMU_PFX_REP) && !(f.flags & REGMAP_FLAGS_ZF))
-			break;
-		if ((prefix & EMU_PFX_REPNE) && (f.flags & REGMAP_FLAGS_ZF))
+		stopped = ((prefix & EMU_PFX_REP) && !(f.flags & REGMAP_FLAGS_ZF)) ||
+			  ((prefix & EMU_PFX_REPNE) && (f.flags & REGMAP_FLAGS_ZF));
+		if (stopped)
 			break;
 	}
-	if (i == s.n && s.n < s.count)
+	/* the last element inside the map may end the repetition: then nothing is missing */
+	if (!stopped && s.n < s.count)
 		return emu_str_partial(&s);
 	emu_set_arith_flags(ctx, f.flags);
 	return emu_str_finish(&s, i, false);
