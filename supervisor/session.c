@@ -13,6 +13,7 @@ int sup_session_init(struct sup_session *s, const struct sup_config *cfg)
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
 	s->pinned_cpu = -1;
+	s->world.sigfd = -1;
 	s->cache = sup_cache_new();
 	if (!s->cache || sup_xstate_init(s) < 0)
 		goto nomem;
@@ -42,5 +43,6 @@ void sup_session_free(struct sup_session *s)
 	s->syms = NULL;
 	sup_detail_free(s->detail);
 	s->detail = NULL;
+	sup_world_free(s);
 	sup_threads_free(&s->threads);
 }
