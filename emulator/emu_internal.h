@@ -2,10 +2,11 @@
  * regmap emulator internals: the decoded-instruction form the handlers
  * see, the execution context, and the helpers every handler uses.
  *
- * Nothing here mentions Zydis: decode.c and table.c translate Zydis'
- * output into struct emu_insn, and the handlers (h_*.c) work on that.
+ * Nothing here mentions Zydis: decode.c, table.c and vx_decode.c
+ * translate Zydis' output into struct emu_insn, and the handlers (h_*.c)
+ * work on that (doc/DESIGN.md, 5.1).
  *
- * Execution model (regmap(7), DESIGN.md section 3):
+ * Execution model (regmap(7), doc/DESIGN.md 5.2):
  *   - ctx->in is the state at the start of the instruction with rip
  *     already set to the next instruction; every register operand is
  *     read from it.

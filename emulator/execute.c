@@ -1,7 +1,7 @@
 /*
  * Execute one decoded instruction against a copy of the registers:
  * set up the context, run the handler, and commit its results with the
- * map write applied last (regmap(7), DESIGN.md section 3).
+ * map write applied last (regmap(7), doc/DESIGN.md 3 and 5.2).
  */
 #include "emu_handlers.h"
 

@@ -313,7 +313,8 @@ EMU_HANDLER(emu_h_lods)
 /*
  * CMPS and SCAS: compare element by element, and with REPE/REPNE stop
  * on the first element whose ZF ends the repetition.  Running into the
- * end of the map before that is PARTIAL.
+ * end of the map before that is PARTIAL; stopping on the last element
+ * inside it is not.
  */
 static enum regmap_emu_status emu_str_compare(struct emu_ctx *ctx, bool scas)
 {
@@ -347,7 +348,8 @@ static enum regmap_emu_status emu_str_compare(struct emu_ctx *ctx, bool scas)
 		if (ended)
 			break;
 	}
-	if (i == s.n && s.n < s.count)
+	/* the last element inside the map may end the repetition: then nothing is missing */
+	if (!ended && s.n < s.count)
 		return emu_str_partial(&s);
 	emu_set_arith_flags(ctx, f.flags);
 	return emu_str_finish(&s, i, false, ended);

@@ -174,6 +174,11 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	st = lib_decode_cached(&insn, rip, code, len);
 	/* an unsupported instruction still decodes far enough to be named */
 	decoded = st == REGMAP_EMU_OK || st == REGMAP_EMU_UNSUPPORTED;
+	/* REGMAP_MAP_ADDRESSING=absolute: [rdx+8] is not the map, whatever rdx is */
+	if (decoded && lib_state.map_absolute && !regmap_emu_insn_const_addr(&insn)) {
+		lib_chain(sig, si, uc);
+		return;
+	}
 	/* execute an unsupported one too: it says whether it touches the map */
 	if (decoded) {
 		lib_uc_to_cpu(uc, &cpu);

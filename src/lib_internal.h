@@ -36,6 +36,11 @@ struct lib_state {
 	atomic_int enabled;		/* our handlers are installed */
 	int have_fsgsbase;		/* rdfsbase/rdgsbase usable (AT_HWCAP2) */
 	int code_readable;		/* no protection keys: every code page is readable */
+	/*
+	 * REGMAP_MAP_ADDRESSING=absolute: only an address written in the
+	 * instruction is the map; one computed from registers is a real fault
+	 */
+	int map_absolute;
 };
 
 extern struct lib_state lib_state;

@@ -174,6 +174,25 @@ static bool surely_not_map(const siginfo_t *si)
 	return si->si_code != SI_KERNEL && (uint64_t)si->si_addr >= 4096;
 }
 
+/*
+ * --map-addressing=absolute refused an address computed from registers:
+ * what the program did (usually a member of a null pointer) and why it
+ * is not served.
+ */
+static const char *computed_address(const siginfo_t *si, char *buf, size_t size)
+{
+	if (si->si_code == SI_KERNEL)
+		snprintf(buf, size, "the address is computed from registers, not written in "
+			 "the instruction: with --map-addressing=absolute that is not a map "
+			 "access");
+	else
+		snprintf(buf, size, "address 0x%" PRIx64 " is computed from registers (a "
+			 "null pointer?), not written in the instruction: with "
+			 "--map-addressing=absolute that is not a map access",
+			 (uint64_t)si->si_addr);
+	return buf;
+}
+
 /* --backtrace-on-access: which access, then the thread's backtrace */
 static void access_backtrace(struct sup_session *s, pid_t tid, uint64_t rip,
 			     const struct regmap_emu_insn *insn,
@@ -215,6 +234,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	uint8_t bytes[REGMAP_EMU_MAX_INSN];
 	enum regmap_emu_status st;
 	siginfo_t si;
+	char why[256];
 	bool hit = false;
 
 	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0)
@@ -260,6 +280,11 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		return real_fault(s, &f, bytes);
 	}
 
+	if (s->cfg.map_absolute && !regmap_emu_insn_const_addr(insn)) {
+		f.status = REGMAP_EMU_NOT_MAP;
+		f.why = computed_address(&si, why, sizeof(why));
+		return real_fault(s, &f, bytes);
+	}
 	sup_regs_to_cpu(&ur, &cpu);
 	f.tf = cpu.rflags & REGMAP_FLAGS_TF;
 	/* an unsupported instruction tells us whether it touches the map at all */

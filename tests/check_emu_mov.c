@@ -3,6 +3,11 @@
  * straddling accesses, rip and rflags slots, statuses.
  */
 #include <check.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include "emu_vec.h"
 
@@ -287,6 +292,64 @@ START_TEST(access_record_and_format)
 }
 END_TEST
 
+/*
+ * Does 16-bit MOVSXD read a doubleword (AMD) or a word (Intel)?  The same
+ * instruction natively, two bytes before a page that faults.
+ */
+static sigjmp_buf sx16_jmp;
+
+static void sx16_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(sx16_jmp, 1);
+}
+
+static bool native_movsxd16_reads_4(void)
+{
+	uint8_t *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct sigaction sa, old;
+	volatile bool four = true;
+	uint64_t rax = 0;
+
+	ck_assert(p != MAP_FAILED && !mprotect(p + 4096, 4096, PROT_NONE));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sx16_segv;
+	sigaction(SIGSEGV, &sa, &old);
+	if (!sigsetjmp(sx16_jmp, 1)) {
+		/* movsxd ax, [rdi] */
+		__asm__ volatile(".byte 0x66, 0x63, 0x07" : "+a"(rax) : "D"(p + 4094) : "memory");
+		four = false;
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	munmap(p, 8192);
+	return four;
+}
+
+START_TEST(movsxd_16)
+{
+	bool four = native_movsxd16_reads_4();
+
+	/* movsxd ax, [0x10]: the low word of rdx, either way */
+	ck_assert_int_eq(VEC_RUN(0x66, 0x63, 0x04, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
+	expect_next();
+	want.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RAX] & ~0xffffull) | (init.gpr[REGMAP_RDX] & 0xffff);
+	ck_assert_cpu_eq(cpu, want);
+
+	/* movsxd ax, [0x8e]: 0x8e-0x8f on Intel, 0x8e-0x91 (partly outside) on AMD */
+	vec_setup();
+	if (four) {
+		ck_assert_int_eq(VEC_RUN(0x66, 0x63, 0x04, 0x25, 0x8e, 0, 0, 0), REGMAP_EMU_PARTIAL);
+		ck_assert_uint_eq(res.fault_addr, 0x90);
+		ck_assert_cpu_eq(cpu, init);
+	} else {
+		ck_assert_int_eq(VEC_RUN(0x66, 0x63, 0x04, 0x25, 0x8e, 0, 0, 0), REGMAP_EMU_OK);
+		expect_next();
+		want.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RAX] & ~0xffffull) | map_get(&init, 0x8e, 2);
+		ck_assert_cpu_eq(cpu, want);
+	}
+}
+END_TEST
+
 static bool const_addr(const uint8_t *b, size_t len)
 {
 	struct regmap_emu_insn insn;
@@ -337,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, register_forms);
 	tcase_add_test(tc, access_record_and_format);
 	tcase_add_test(tc, constant_addresses);
+	tcase_add_test(tc, movsxd_16);
 	suite_add_tcase(s, tc);
 	return vec_run_suite(s);
 }

@@ -594,6 +594,26 @@ START_TEST(repe_cmpsb_stops_early)
 	want.gpr[REGMAP_RCX] = 7;
 	want.rflags = cmp_flags(init.rflags, 1, vec_mem[0x400], vec_mem[0x400]);
 	ck_assert_cpu_eq(cpu, want);
+
+	/*
+	 * repe cmpsb from 0x8c (rflags' top bytes) with rcx = 6: the last byte
+	 * inside the map differs, so the CPU stops there and never reaches
+	 * 0x90: done, not PARTIAL (found by the difftest's runs leaving the map)
+	 */
+	setup();
+	memcpy(vec_mem + 0x500, (const uint8_t *)&init + 0x8c, 4);
+	vec_mem[0x503] ^= 1;
+	cpu.gpr[REGMAP_RSI] = B + 0x500;
+	cpu.gpr[REGMAP_RDI] = 0x8c;
+	cpu.gpr[REGMAP_RCX] = 6;
+	start();
+	ck_assert_int_eq(RUN(0xf3, 0xa6), REGMAP_EMU_OK);
+	want = next(2);
+	want.gpr[REGMAP_RSI] = B + 0x504;
+	want.gpr[REGMAP_RDI] = 0x90;
+	want.gpr[REGMAP_RCX] = 2;
+	want.rflags = cmp_flags(init.rflags, 1, vec_mem[0x503], map_get(&init, 0x8f, 1));
+	ck_assert_cpu_eq(cpu, want);
 }
 END_TEST
 
