@@ -149,8 +149,15 @@ static void lib_mem_failed(const struct lib_mem *m, uint64_t addr, ucontext_t *u
 	lib_chain(sig, &fi, uc);
 }
 
-/* The heavy part, in its own frame so the first fault of a thread stays small. */
-static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, ucontext_t *uc)
+/*
+ * The heavy part, in its own frame so the first fault of a thread stays
+ * small.  Returns the ID flag the thread must have afterwards (0 or 1),
+ * or -1 if nothing ran that could change the handler's own ID.  sigreturn
+ * takes ID not from the context but from the flags the handler has when
+ * it returns, and the emulator's fastops load flags with popf: so
+ * lib_on_fault() sets its own ID, last.
+ */
+static __attribute__((noinline)) int lib_emulate(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	struct regmap_emu_insn insn;
 	struct regmap_emu_result res;
@@ -162,14 +169,14 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	enum regmap_emu_status st;
 	uint64_t tf = 0;
 	size_t len;
-	int decoded;
+	int decoded, id = -1;
 
 	lib_mem_init(&m, uc);
 	lib_mem_ops(&ops, &m);
 	len = lib_read_code(&m, rip, code, sizeof(code));
 	if (!len) {
 		lib_chain(sig, si, uc);
-		return;
+		return id;
 	}
 	st = lib_decode_cached(&insn, rip, code, len);
 	/* an unsupported instruction still decodes far enough to be named */
@@ -177,12 +184,13 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	/* REGMAP_MAP_ADDRESSING=absolute: [rdx+8] is not the map, whatever rdx is */
 	if (decoded && lib_state.map_absolute && !regmap_emu_insn_const_addr(&insn)) {
 		lib_chain(sig, si, uc);
-		return;
+		return id;
 	}
 	/* execute an unsupported one too: it says whether it touches the map */
 	if (decoded) {
 		lib_uc_to_cpu(uc, &cpu);
 		tf = cpu.rflags;
+		id = !!(tf & REGMAP_FLAGS_ID);
 		lib_seg_bases(code, len, &cpu);
 		if (regmap_emu_insn_needs_xstate(&insn))
 			st = lib_execute_x(&insn, &cpu, uc, &ops);
@@ -199,21 +207,21 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 		 */
 		if (tf & REGMAP_FLAGS_TF)
 			lib_raise_forced(uc, SIGTRAP, TRAP_TRACE, cpu.rip);
-		return;
+		return !!(cpu.rflags & REGMAP_FLAGS_ID);
 	case REGMAP_EMU_FAULT_DE:
 		lib_raise_sigfpe(uc, FPE_INTDIV);
-		return;
+		return id;
 	case REGMAP_EMU_FAULT_GP:
 		lib_raise_gp(uc);
-		return;
+		return id;
 	case REGMAP_EMU_FAULT_XM:
 	case REGMAP_EMU_FAULT_MF:
 		/* which exception it was is not reported: the kernel's "unknown" code */
 		lib_raise_sigfpe(uc, FPE_FLTUNK);
-		return;
+		return id;
 	case REGMAP_EMU_MEM_FAULT:
 		lib_mem_failed(&m, res.fault_addr, uc);
-		return;
+		return id;
 	case REGMAP_EMU_UNSUPPORTED:
 		/*
 		 * A #GP (SI_KERNEL) at an instruction regmap does not emulate
@@ -227,6 +235,7 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 		break;
 	}
 	lib_chain(sig, si, uc);
+	return id;
 }
 
 /*
@@ -257,7 +266,7 @@ __asm__(
 void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
-	int saved_errno = errno;
+	int saved_errno = errno, id = -1;
 	stack_t ss;
 
 	if (lib_mem_fixup(sig, si, uc))
@@ -273,7 +282,12 @@ void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 		 */
 		uc->uc_stack = ss;
 	} else {
-		lib_emulate(sig, si, uc);
+		id = lib_emulate(sig, si, uc);
 	}
 	errno = saved_errno;
+	/* nothing after this may change ID: the return goes straight to sigreturn */
+	if (id == 1)
+		__asm__ volatile("pushfq\n\torq $0x200000, (%%rsp)\n\tpopfq" : : : "cc", "memory");
+	else if (id == 0)
+		__asm__ volatile("pushfq\n\tandq $~0x200000, (%%rsp)\n\tpopfq" : : : "cc", "memory");
 }

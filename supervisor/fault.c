@@ -211,6 +211,20 @@ static void access_backtrace(struct sup_session *s, pid_t tid, uint64_t rip,
 	sup_backtrace(s, tid);
 }
 
+/* The ID flag the instruction wrote; said once per session if it cannot be. */
+static int set_id(struct sup_session *s, pid_t tid, bool id)
+{
+	static bool said;
+	int err = sup_set_id_flag(s, tid, id);
+
+	if (err && err != -ESRCH && !said) {
+		said = true;
+		sup_msgf(s, SUP_MSG_WARNING, "[%d] cannot change the ID flag as a write to the "
+			 "rflags slot asks (%s)", (int)tid, strerror(-err));
+	}
+	return err;
+}
+
 /*
  * TF was set when the instruction started: the CPU traps after it, with
  * SIGTRAP (TRAP_TRACE) at the next instruction, and forces that signal.
@@ -235,6 +249,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	enum regmap_emu_status st;
 	siginfo_t si;
 	char why[256];
+	uint64_t id0;
 	bool hit = false;
 
 	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0)
@@ -287,6 +302,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	}
 	sup_regs_to_cpu(&ur, &cpu);
 	f.tf = cpu.rflags & REGMAP_FLAGS_TF;
+	id0 = cpu.rflags & REGMAP_FLAGS_ID;
 	/* an unsupported instruction tells us whether it touches the map at all */
 	if (regmap_emu_insn_needs_xstate(insn))
 		st = sup_execute_x(s, tid, insn, &cpu, &mem, &res);
@@ -314,6 +330,10 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	sup_regs_from_cpu(&ur, &cpu);
 	if (ptrace(PTRACE_SETREGS, tid, NULL, &ur) < 0)
 		return -errno;
+	/* ptrace cannot change ID, which a write to the rflags slot may */
+	if ((cpu.rflags & REGMAP_FLAGS_ID) != id0 &&
+	    set_id(s, tid, cpu.rflags & REGMAP_FLAGS_ID) == -ESRCH)
+		return -ESRCH;
 	s->stats.emulated++;
 	s->stats.cache_hits += hit;
 	if (s->detail)

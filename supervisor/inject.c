@@ -48,7 +48,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,80 +126,6 @@ static int classify(const siginfo_t *si, enum stop_kind *kind)
 		return -EBUSY;	/* a syscall stop */
 	*kind = STOP_SIGNAL;
 	return 0;
-}
-
-/* ---- where the `syscall` instruction is ---- */
-
-#define SCAN_LIMIT	(64ull << 20)	/* bytes of code looked at, at most */
-
-static uint64_t scan_range(pid_t tid, uint64_t start, uint64_t end, uint64_t *budget)
-{
-	uint8_t page[4096], prev = 0;
-
-	for (uint64_t a = start; a < end && *budget; a += sizeof(page)) {
-		size_t n = end - a < sizeof(page) ? end - a : sizeof(page);
-
-		if (sup_mem_read(&tid, a, page, n) < 0) {
-			prev = 0;
-			continue;
-		}
-		*budget = *budget > n ? *budget - n : 0;
-		if (prev == 0x0f && page[0] == 0x05)
-			return a - 1;
-		for (size_t i = 0; i + 1 < n; i++)
-			if (page[i] == 0x0f && page[i + 1] == 0x05)
-				return a + i;
-		prev = page[n - 1];
-	}
-	return 0;
-}
-
-/* The address of bytes 0f 05 in an executable mapping of tid's process. */
-static uint64_t scan_for_syscall(pid_t tid)
-{
-	uint64_t found = 0, budget = SCAN_LIMIT;
-	char path[64], line[512];
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)tid);
-	/* the vdso first: it is small and has the instruction */
-	for (int pass = 0; pass < 2 && !found; pass++) {
-		FILE *f = fopen(path, "re");
-
-		if (!f)
-			return 0;
-		while (!found && fgets(line, sizeof(line), f)) {
-			uint64_t start, end;
-			char perms[5];
-			int off = 0;
-			bool vdso;
-
-			if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %*s %*s %*s%n",
-				   &start, &end, perms, &off) < 3 || off == 0 || perms[2] != 'x')
-				continue;
-			/* the vsyscall page is emulated by the kernel, not code */
-			if (strstr(line + off, "[vsyscall]"))
-				continue;
-			vdso = strstr(line + off, "[vdso]") != NULL;
-			if (vdso == (pass == 0))
-				found = scan_range(tid, start, end, &budget);
-		}
-		fclose(f);
-	}
-	return found;
-}
-
-static uint64_t syscall_insn(struct sup_session *s, pid_t tid)
-{
-	struct sup_proc *p = sup_proc_get(s, sup_thread_tgid(s, tid), true);
-	uint8_t b[2];
-
-	if (p && p->syscall_insn && sup_mem_read(&tid, p->syscall_insn, b, 2) == 0 &&
-	    b[0] == 0x0f && b[1] == 0x05)
-		return p->syscall_insn;
-	if (!p)
-		return scan_for_syscall(tid);
-	p->syscall_insn = scan_for_syscall(tid);
-	return p->syscall_insn;
 }
 
 /* ---- the thread's stops while it is away ---- */
@@ -455,7 +380,7 @@ int sup_inject_syscall(struct sup_session *s, pid_t tid, long nr, const long arg
 		return -EINVAL;
 	if (temp_mask_call(&saved))
 		return -EBUSY;
-	insn = syscall_insn(s, tid);
+	insn = sup_find_code(s, tid, SUP_CODE_SYSCALL);
 	if (!insn)
 		return -ENOSYS;
 

@@ -1,7 +1,7 @@
 /*
  * What the supervisor keeps per traced process (thread group), as
- * opposed to per thread (threads.c): where a `syscall` instruction is in
- * its address space (inject.c).
+ * opposed to per thread (threads.c): where instructions the supervisor
+ * needs are in its address space (codefind.c).
  *
  * Open addressing with linear probing keyed by tgid; an entry is removed
  * when the process ends (its leader's exit is reported only after every
@@ -104,7 +104,7 @@ void sup_proc_exec(struct sup_session *s, pid_t tgid)
 	if (!e)
 		return;
 	/* a new address space: nothing found in the old one is there */
-	e->syscall_insn = 0;
+	memset(e->code, 0, sizeof(e->code));
 }
 
 void sup_proc_gone(struct sup_session *s, pid_t tgid)

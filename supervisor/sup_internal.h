@@ -307,9 +307,16 @@ int sup_proc_find_mapping(pid_t pid, uint64_t addr, struct sup_mapping *m);
 
 /* ---- per-process records (procs.c) ---- */
 
+/* Instructions found in the target (codefind.c) */
+enum sup_code {
+	SUP_CODE_SYSCALL,	/* syscall: 0f 05 */
+	SUP_CODE_POPF,		/* popfq: 9d */
+	SUP_CODE_N
+};
+
 struct sup_proc {
 	pid_t tgid;		/* 0: empty slot, -1: deleted */
-	uint64_t syscall_insn;	/* address of a `syscall` instruction (inject.c), 0: not known */
+	uint64_t code[SUP_CODE_N];	/* where each is, 0: not known */
 };
 
 /* The record of process tgid; with add, create it (NULL only if out of memory). */
@@ -319,6 +326,12 @@ void sup_proc_exec(struct sup_session *s, pid_t tgid);
 /* tgid ended. */
 void sup_proc_gone(struct sup_session *s, pid_t tgid);
 void sup_procs_free(struct sup_session *s);
+
+/*
+ * The address of an instruction (its bytes) in an executable mapping of
+ * tid's process, or 0 if there is none (codefind.c).
+ */
+uint64_t sup_find_code(struct sup_session *s, pid_t tid, enum sup_code which);
 
 /* ---- the event loop's bookkeeping (loop.c) ---- */
 
@@ -392,5 +405,13 @@ int sup_inject_sigaction(struct sup_session *s, pid_t tid, int sig,
  * force_sig_info_to_task() would.  0, or a negative errno.
  */
 int sup_force_signal(struct sup_session *s, pid_t tid, int sig);
+
+/*
+ * Give stopped thread tid (in a signal-delivery-stop) the ID flag id:
+ * only a popf of its own can (idflag.c).  Its registers, mask and
+ * siginfo stay as they were.  0, or a negative errno (-ENOSYS: no popf
+ * byte in its code).
+ */
+int sup_set_id_flag(struct sup_session *s, pid_t tid, bool id);
 
 #endif /* REGMAP_SUP_INTERNAL_H */

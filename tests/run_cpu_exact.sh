@@ -1,6 +1,6 @@
 #!/bin/sh
 # Around an emulated instruction the program sees what the CPU would
-# give it: single-step traps (TF); alignment checks (AC); the x87
+# give it: single-step traps (TF); alignment checks (AC); the ID flag; the x87
 # instruction and data pointers; masked vector accesses whose left-out
 # elements lie past the map; the fault details of a failed other
 # operand and of a jump through the rip slot; faults that are not map
@@ -15,6 +15,7 @@ run_target 0 t_trapflag ignored
 run_target 0 t_fault_details
 expect_not_in err "cannot emulate" "faults that are not map accesses: nothing said"
 run_target 0 t_alignment
+run_target 0 t_idflag
 run_target 0 t_x87_fip
 run_target 0 t_masked_vector
 run_target 0 t_seccomp_vm vm
