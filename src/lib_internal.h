@@ -73,10 +73,22 @@ void lib_raise_sigfpe(ucontext_t *uc, int code);
 /* #GP on the map: SIGSEGV (SI_KERNEL, address 0) to the previous handler */
 void lib_raise_gp(ucontext_t *uc);
 
+/* lib_altstack.c: per-thread state, keyed by process and thread id */
+struct lib_thread {
+	_Atomic uint64_t owner;	/* pid << 32 | tid; 0: never used */
+	char *base;		/* its stack: a guard page, then the stack; or NULL */
+};
+
+/* The calling thread's record (with create, made if missing); NULL if none. */
+struct lib_thread *lib_thread_self(bool create);
+/* The lowest byte of t's stack (mapped now if need be) and its size; NULL if out of memory. */
+char *lib_thread_stack(struct lib_thread *t, size_t *size);
+/* Is sp on t's stack? */
+bool lib_on_own_stack(const struct lib_thread *t, const void *sp);
 /*
- * lib_altstack.c: an alternate signal stack for the calling thread.
- * Returns 1 if it installed one now (described in *installed if not
- * NULL), 0 if the thread had one, or -errno.
+ * An alternate signal stack for the calling thread.  Returns 1 if it
+ * installed one now (described in *installed if not NULL), 0 if the
+ * thread had one, or -errno.
  */
 int lib_altstack_ensure(stack_t *installed);
 void lib_altstack_atfork_child(void);
