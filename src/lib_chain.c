@@ -187,15 +187,3 @@ void lib_raise_sigfpe(ucontext_t *uc, int code)
 	/* rip stays on the instruction, as after a real #DE, #XM or #MF */
 	lib_raise_forced(uc, SIGFPE, code, uc->uc_mcontext.gregs[REG_RIP]);
 }
-
-void lib_raise_gp(ucontext_t *uc)
-{
-	siginfo_t gi;
-
-	/* what the kernel reports for a #GP: SI_KERNEL, no address */
-	memset(&gi, 0, sizeof(gi));
-	gi.si_signo = SIGSEGV;
-	gi.si_code = SI_KERNEL;
-	gi.si_addr = NULL;
-	lib_chain(SIGSEGV, &gi, uc);
-}

@@ -128,37 +128,58 @@ static enum regmap_emu_status lib_execute_x(const struct regmap_emu_insn *insn,
 	return regmap_emu_execute_x(insn, cpu, &xs, ops, NULL);
 }
 
+/* One fault, and what the handler does about it (lib_emulate()). */
+struct lib_fault {
+	int sig;
+	siginfo_t *si;
+	ucontext_t *uc;
+	bool guarded;		/* a fault in its memory copies may come back (lib_mem.c) */
+	int id;			/* the ID flag the thread gets, or -1: as it is */
+	bool chain;		/* pass a fault on to the program (lib_chain()) ... */
+	int chain_sig;		/* ... this one */
+	siginfo_t chain_si;
+};
+
+static void lib_pass_on(struct lib_fault *f, int sig, int code, uint64_t addr)
+{
+	memset(&f->chain_si, 0, sizeof(f->chain_si));
+	f->chain = true;
+	f->chain_sig = sig;
+	f->chain_si.si_signo = sig;
+	f->chain_si.si_code = code;
+	f->chain_si.si_addr = (void *)(uintptr_t)addr;
+}
+
 /*
  * The instruction's other memory operand failed: the fault the CPU would
  * have raised there, with its address and code (a read-only stack:
  * SEGV_ACCERR at the address that failed), not the map access's.
  */
-static void lib_mem_failed(const struct lib_mem *m, uint64_t addr, ucontext_t *uc)
+static void lib_mem_failed(struct lib_fault *f, const struct lib_mem *m, uint64_t addr)
 {
-	siginfo_t fi;
 	int sig, code;
 
 	if (lib_mem_fault(m, &sig, &code, &addr) < 0) {
 		sig = SIGSEGV;
 		code = lib_mem_segv_code(addr);
 	}
-	memset(&fi, 0, sizeof(fi));
-	fi.si_signo = sig;
-	fi.si_code = code;
-	fi.si_addr = (void *)(uintptr_t)addr;
-	lib_chain(sig, &fi, uc);
+	lib_pass_on(f, sig, code, addr);
 }
 
 /*
- * The heavy part, in its own frame so the first fault of a thread stays
- * small.  Returns the ID flag the thread must have afterwards (0 or 1),
- * or -1 if nothing ran that could change the handler's own ID.  sigreturn
- * takes ID not from the context but from the flags the handler has when
- * it returns, and the emulator's fastops load flags with popf: so
- * lib_on_fault() sets its own ID, last.
+ * The heavy part: decode and emulate, on libregmap's own stack where the
+ * kernel put the handler on the program's (lib_on_fault()).  Sets f->id
+ * to the ID flag the thread must have afterwards (0 or 1), or leaves -1
+ * if nothing ran that could change the handler's own: sigreturn takes ID
+ * not from the context but from the flags the handler has when it
+ * returns, and the emulator's fastops load flags with popf.  A fault to
+ * pass on to the program is left in f (f->chain): the program's handler
+ * must run on the stack the kernel chose, not on ours.
  */
-static __attribute__((noinline)) int lib_emulate(int sig, siginfo_t *si, ucontext_t *uc)
+static void lib_emulate(void *arg)
 {
+	struct lib_fault *f = arg;
+	ucontext_t *uc = f->uc;
 	struct regmap_emu_insn insn;
 	struct regmap_emu_result res;
 	struct regmap_emu_mem ops;
@@ -169,28 +190,24 @@ static __attribute__((noinline)) int lib_emulate(int sig, siginfo_t *si, ucontex
 	enum regmap_emu_status st;
 	uint64_t tf = 0;
 	size_t len;
-	int decoded, id = -1;
+	int decoded;
 
-	lib_mem_init(&m, uc);
+	lib_mem_init(&m, uc, f->guarded);
 	lib_mem_ops(&ops, &m);
 	len = lib_read_code(&m, rip, code, sizeof(code));
-	if (!len) {
-		lib_chain(sig, si, uc);
-		return id;
-	}
+	if (!len)
+		goto chain;
 	st = lib_decode_cached(&insn, rip, code, len);
 	/* an unsupported instruction still decodes far enough to be named */
 	decoded = st == REGMAP_EMU_OK || st == REGMAP_EMU_UNSUPPORTED;
 	/* REGMAP_MAP_ADDRESSING=absolute: [rdx+8] is not the map, whatever rdx is */
-	if (decoded && lib_state.map_absolute && !regmap_emu_insn_const_addr(&insn)) {
-		lib_chain(sig, si, uc);
-		return id;
-	}
+	if (decoded && lib_state.map_absolute && !regmap_emu_insn_const_addr(&insn))
+		goto chain;
 	/* execute an unsupported one too: it says whether it touches the map */
 	if (decoded) {
 		lib_uc_to_cpu(uc, &cpu);
 		tf = cpu.rflags;
-		id = !!(tf & REGMAP_FLAGS_ID);
+		f->id = !!(tf & REGMAP_FLAGS_ID);
 		lib_seg_bases(code, len, &cpu);
 		if (regmap_emu_insn_needs_xstate(&insn))
 			st = lib_execute_x(&insn, &cpu, uc, &ops);
@@ -200,6 +217,7 @@ static __attribute__((noinline)) int lib_emulate(int sig, siginfo_t *si, ucontex
 	switch (st) {
 	case REGMAP_EMU_OK:
 		lib_cpu_to_uc(&cpu, uc);
+		f->id = !!(cpu.rflags & REGMAP_FLAGS_ID);
 		/*
 		 * TF was set when the instruction started: the CPU traps after
 		 * it, before the next one runs (sigreturn would let the next
@@ -207,36 +225,68 @@ static __attribute__((noinline)) int lib_emulate(int sig, siginfo_t *si, ucontex
 		 */
 		if (tf & REGMAP_FLAGS_TF)
 			lib_raise_forced(uc, SIGTRAP, TRAP_TRACE, cpu.rip);
-		return !!(cpu.rflags & REGMAP_FLAGS_ID);
+		return;
 	case REGMAP_EMU_FAULT_DE:
 		lib_raise_sigfpe(uc, FPE_INTDIV);
-		return id;
+		return;
 	case REGMAP_EMU_FAULT_GP:
-		lib_raise_gp(uc);
-		return id;
+		/* what the kernel reports for a #GP: SI_KERNEL, no address */
+		lib_pass_on(f, SIGSEGV, SI_KERNEL, 0);
+		return;
 	case REGMAP_EMU_FAULT_XM:
 	case REGMAP_EMU_FAULT_MF:
 		/* which exception it was is not reported: the kernel's "unknown" code */
 		lib_raise_sigfpe(uc, FPE_FLTUNK);
-		return id;
+		return;
 	case REGMAP_EMU_MEM_FAULT:
-		lib_mem_failed(&m, res.fault_addr, uc);
-		return id;
+		lib_mem_failed(f, &m, res.fault_addr);
+		return;
 	case REGMAP_EMU_UNSUPPORTED:
 		/*
 		 * A #GP (SI_KERNEL) at an instruction regmap does not emulate
 		 * is that instruction's own (cli, hlt, in, a far ret...): an
 		 * access to page 0 page-faults.  Not the map's business.
 		 */
-		if (si->si_code != SI_KERNEL)
+		if (f->si->si_code != SI_KERNEL)
 			lib_report_unsupported(&insn, decoded, rip);
 		break;
 	default:
 		break;
 	}
-	lib_chain(sig, si, uc);
-	return id;
+chain:
+	f->chain = true;
+	f->chain_sig = f->sig;
+	f->chain_si = *f->si;
 }
+
+/*
+ * fn(arg) on the stack whose lowest byte is at stack (size bytes), and
+ * back.  Nothing may push a signal frame while it runs there (see
+ * lib_on_fault()).
+ */
+void lib_run_on(char *top, void (*fn)(void *), void *arg);
+__asm__(
+	".text\n"
+	".globl lib_run_on\n"
+	".hidden lib_run_on\n"
+	".type lib_run_on, @function\n"
+	"lib_run_on:\n"
+	"	.cfi_startproc\n"
+	"	push %rbp\n"
+	"	.cfi_adjust_cfa_offset 8\n"
+	"	.cfi_rel_offset %rbp, 0\n"
+	"	mov %rsp, %rbp\n"
+	"	.cfi_def_cfa_register %rbp\n"
+	"	and $-16, %rdi\n"
+	"	mov %rdi, %rsp\n"
+	"	mov %rdx, %rdi\n"
+	"	call *%rsi\n"
+	"	mov %rbp, %rsp\n"
+	"	pop %rbp\n"
+	"	.cfi_def_cfa %rsp, 8\n"
+	"	ret\n"
+	"	.cfi_endproc\n"
+	".size lib_run_on, . - lib_run_on\n");
 
 /*
  * The entry the kernel calls.  A program may run with the alignment-check
@@ -265,15 +315,22 @@ __asm__(
 
 void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 {
+	struct lib_fault f = { .sig = sig, .si = si, .uc = ucv, .guarded = true, .id = -1 };
 	ucontext_t *uc = ucv;
-	int saved_errno = errno, id = -1;
+	int saved_errno = errno;
+	struct lib_thread *t;
+	char *stack;
+	size_t size;
 	stack_t ss;
 
 	if (lib_mem_fixup(sig, si, uc))
 		return;
 	if (!lib_candidate(sig, si)) {
 		lib_chain(sig, si, uc);
-	} else if ((uc->uc_stack.ss_flags & SS_DISABLE) && lib_altstack_ensure(&ss) > 0) {
+		errno = saved_errno;
+		return;
+	}
+	if ((uc->uc_stack.ss_flags & SS_DISABLE) && lib_altstack_ensure(&ss) > 0) {
 		/*
 		 * First map access of a thread with no alternate stack: it has
 		 * one now (in uc_stack too, or sigreturn would put back the
@@ -281,13 +338,32 @@ void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 		 * faults again and this time the handler runs on the new stack.
 		 */
 		uc->uc_stack = ss;
-	} else {
-		id = lib_emulate(sig, si, uc);
+		errno = saved_errno;
+		return;
 	}
+	/*
+	 * On the program's own alternate stack (or, lacking one of ours, on
+	 * its stack), emulate on ours: the program's may be as small as
+	 * SIGSTKSZ, with a frame of its own handler already on it.  There
+	 * nothing may push a signal frame, which the kernel would put at the
+	 * top of the program's alternate stack, over ours: asynchronous
+	 * signals are blocked in this handler (sa_mask), and the memory
+	 * copies use the kernel's checked copies instead of faults.
+	 */
+	t = lib_thread_self(false);
+	if (lib_on_own_stack(t, &f) || (!t && !(t = lib_thread_self(true))) ||
+	    !(stack = lib_thread_stack(t, &size))) {
+		lib_emulate(&f);
+	} else {
+		f.guarded = false;
+		lib_run_on(stack + size, lib_emulate, &f);
+	}
+	if (f.chain)
+		lib_chain(f.chain_sig, &f.chain_si, uc);
 	errno = saved_errno;
 	/* nothing after this may change ID: the return goes straight to sigreturn */
-	if (id == 1)
+	if (f.id == 1)
 		__asm__ volatile("pushfq\n\torq $0x200000, (%%rsp)\n\tpopfq" : : : "cc", "memory");
-	else if (id == 0)
+	else if (f.id == 0)
 		__asm__ volatile("pushfq\n\tandq $~0x200000, (%%rsp)\n\tpopfq" : : : "cc", "memory");
 }

@@ -70,8 +70,6 @@ void lib_chain(int sig, siginfo_t *si, ucontext_t *uc);
 void lib_raise_forced(ucontext_t *uc, int sig, int code, uint64_t addr);
 /* #DE (#XM, #MF) on the map: the thread gets SIGFPE (code) at the instruction */
 void lib_raise_sigfpe(ucontext_t *uc, int code);
-/* #GP on the map: SIGSEGV (SI_KERNEL, address 0) to the previous handler */
-void lib_raise_gp(ucontext_t *uc);
 
 /* lib_altstack.c: per-thread state, keyed by process and thread id */
 struct lib_thread {
@@ -99,7 +97,8 @@ struct lib_mem {
 	uint64_t fault_what;	/* ... signal << 16 | si_code, 0 if none */
 	bool guarded;		/* SIGSEGV and SIGBUS unblocked: faults come back to lib_mem_fixup() */
 };
-void lib_mem_init(struct lib_mem *m, const ucontext_t *uc);
+/* may_fault: false where a fault in the handler must not happen (on a switched stack) */
+void lib_mem_init(struct lib_mem *m, const ucontext_t *uc, bool may_fault);
 /* The emulator's callbacks on m. */
 void lib_mem_ops(struct regmap_emu_mem *ops, struct lib_mem *m);
 size_t lib_read_code(struct lib_mem *m, uint64_t rip, uint8_t *buf, size_t len);

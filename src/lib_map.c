@@ -136,14 +136,21 @@ int regmap_map_registers(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = lib_on_fault_entry;
 	/*
-	 * Nothing blocked, SIGSEGV included: a signal arriving while our
-	 * handler runs starts the program's handler on top of ours, with our
-	 * mask, and that handler may use the map too.  SIGSEGV must not be
-	 * blocked in our handler either: its guarded copy's faults come
-	 * back to it (lib_mem.c).
+	 * Asynchronous signals wait until our handler returns: it may run on
+	 * a stack of its own, where the kernel must not put a frame
+	 * (lib_handler.c); lib_chain() unblocks them for a handler of the
+	 * program it calls.  The signals of faults stay unblocked (and
+	 * SIGSEGV itself, SA_NODEFER): the guarded copy's faults come back to
+	 * the handler (lib_mem.c), and a blocked fault would be forced.
 	 */
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
+	sigfillset(&sa.sa_mask);
+	sigdelset(&sa.sa_mask, SIGSEGV);
+	sigdelset(&sa.sa_mask, SIGBUS);
+	sigdelset(&sa.sa_mask, SIGFPE);
+	sigdelset(&sa.sa_mask, SIGILL);
+	sigdelset(&sa.sa_mask, SIGTRAP);
+	sigdelset(&sa.sa_mask, SIGSYS);
 
 	pthread_mutex_lock(&lib_lock);
 	for (i = 0; i < LIB_NSIG; i++) {

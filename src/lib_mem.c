@@ -72,11 +72,11 @@ bool lib_mem_fixup(int sig, const siginfo_t *si, ucontext_t *uc)
 	return true;
 }
 
-void lib_mem_init(struct lib_mem *m, const ucontext_t *uc)
+void lib_mem_init(struct lib_mem *m, const ucontext_t *uc, bool may_fault)
 {
 	m->fault_addr = 0;
 	m->fault_what = 0;
-	m->guarded = !sigismember(&uc->uc_sigmask, SIGSEGV) &&
+	m->guarded = may_fault && !sigismember(&uc->uc_sigmask, SIGSEGV) &&
 		     !sigismember(&uc->uc_sigmask, SIGBUS);
 }
 
