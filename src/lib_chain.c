@@ -31,7 +31,7 @@ static int lib_queue_self(int sig, siginfo_t *si)
 
 	sigemptyset(&block);
 	sigaddset(&block, sig);
-	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	lib_real_sigmask(SIG_BLOCK, &block, NULL);
 	if (syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, si) == 0)
 		return 0;
 	/* e.g. a seccomp policy: lose the details, keep the signal */
@@ -96,6 +96,7 @@ static void lib_die_on_return(int sig, siginfo_t *si, ucontext_t *uc)
 		return;
 	}
 	sigdelset(&uc->uc_sigmask, sig);
+	sigdelset(&uc->uc_sigmask, sig == SIGSEGV ? LIB_STANDIN_SEGV : LIB_STANDIN_BUS);
 	/*
 	 * If even tgkill fails, returning still works for a real fault: the
 	 * instruction runs again and faults into the default action.
@@ -126,7 +127,7 @@ void lib_chain(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	int i = lib_sig_index(sig);
 	struct sigaction old;
-	sigset_t mask;
+	sigset_t mask, view;
 
 	lib_prev_get(i, &old);
 	/* sa_handler and sa_sigaction share storage: this catches both */
@@ -136,20 +137,28 @@ void lib_chain(int sig, siginfo_t *si, ucontext_t *uc)
 		/* a sent SIGSEGV the program ignores: gone */
 		return;
 	}
-	if (old.sa_handler == SIG_DFL) {
+	/*
+	 * A fault while the program blocks the signal (its stand-in, in the
+	 * kernel's mask: lib_sigmask.c) is forced by the kernel: death.
+	 */
+	if (old.sa_handler == SIG_DFL || (si->si_code > 0 && lib_sig_blocked(&uc->uc_sigmask, sig))) {
 		lib_die_on_return(sig, si, uc);
 		return;
 	}
 
-	/* the mask the kernel would have set for that handler */
-	mask = uc->uc_sigmask;
+	/* the mask the kernel would have set for that handler, as the program sees masks */
+	view = uc->uc_sigmask;
+	lib_mask_to_program(&view);
+	mask = view;
 	sigorset(&mask, &mask, &old.sa_mask);
 	if (!(old.sa_flags & SA_NODEFER))
 		sigaddset(&mask, sig);
 	/* one-shot: later faults get the default action, map accesses still work */
 	if (old.sa_flags & SA_RESETHAND)
 		lib_prev_spend(i);
-	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	lib_mask_to_kernel(&mask);
+	lib_real_sigmask(SIG_SETMASK, &mask, NULL);
+	uc->uc_sigmask = view;
 	/* the kernel leaves AC as it was in a handler: so does libregmap */
 	if (uc->uc_mcontext.gregs[REG_EFL] & LIB_RFLAGS_AC)
 		lib_call_ac(&old, sig, si, uc);
@@ -158,6 +167,7 @@ void lib_chain(int sig, siginfo_t *si, ucontext_t *uc)
 	else
 		old.sa_handler(sig);
 	/* sigreturn restores uc->uc_sigmask, including a handler's changes to it */
+	lib_mask_to_kernel(&uc->uc_sigmask);
 }
 
 void lib_raise_forced(ucontext_t *uc, int sig, int code, uint64_t addr)

@@ -56,6 +56,24 @@ int lib_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 void lib_prev_get(int i, struct sigaction *sa);
 void lib_prev_set(int i, const struct sigaction *sa);
 void lib_prev_spend(int i);
+/* Existing handlers' sa_masks into the kernel's form (forward, at enabling) or back. */
+void lib_sigaction_masks(bool forward);
+
+/*
+ * lib_sigmask.c: SIGSEGV and SIGBUS are never really blocked while the
+ * map is enabled; these stand in for them in the kernel's masks.
+ */
+#define LIB_STANDIN_SEGV	64	/* SIGRTMAX */
+#define LIB_STANDIN_BUS		63	/* SIGRTMAX - 1 */
+/* A mask as the program gave it, for the kernel; and back. */
+void lib_mask_to_kernel(sigset_t *m);
+void lib_mask_to_program(sigset_t *m);
+/* Is sig blocked for the program, in this kernel mask? */
+bool lib_sig_blocked(const sigset_t *kernel_mask, int sig);
+/* rt_sigprocmask itself (0 or -errno), never blocking glibc's own two signals */
+int lib_real_sigmask(int how, const sigset_t *set, sigset_t *old);
+/* The calling thread's mask into the kernel's form (forward) or back. */
+void lib_mask_thread(bool forward);
 
 /* lib_handler.c: the SA_SIGINFO handler for SIGSEGV and SIGBUS (entry: clears AC) */
 void lib_on_fault_entry(int sig, siginfo_t *si, void *uc);

@@ -167,8 +167,12 @@ int regmap_map_registers(void)
 			break;
 		}
 	}
-	if (!ret)
+	if (!ret && !atomic_load(&lib_state.enabled)) {
+		/* from now on SIGSEGV and SIGBUS are blocked only by stand-ins (lib_sigmask.c) */
+		lib_sigaction_masks(true);
+		lib_mask_thread(true);
 		atomic_store(&lib_state.enabled, 1);
+	}
 	pthread_mutex_unlock(&lib_lock);
 	if (ret)
 		regmap_unmap_registers();
@@ -182,7 +186,11 @@ int regmap_unmap_registers(void)
 
 	pthread_mutex_lock(&lib_lock);
 	/* from here the program's sigaction() calls reach the kernel again */
-	atomic_store(&lib_state.enabled, 0);
+	if (atomic_load(&lib_state.enabled)) {
+		atomic_store(&lib_state.enabled, 0);
+		lib_sigaction_masks(false);
+		lib_mask_thread(false);
+	}
 	for (i = 0; i < LIB_NSIG; i++) {
 		/* one installed behind our back (rt_sigaction) stays */
 		if (lib_sigaction(lib_sigs[i], NULL, &cur) < 0 || !lib_is_ours(&cur))

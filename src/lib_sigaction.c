@@ -74,13 +74,54 @@ static int lib_intercepted(int sig)
 	return (sig == SIGSEGV || sig == SIGBUS) && atomic_load(&lib_state.enabled);
 }
 
+/*
+ * Any other signal's action, its sa_mask with SIGSEGV and SIGBUS given to
+ * the kernel as their stand-ins (lib_sigmask.c) while the map is enabled.
+ */
+static int lib_sigaction_other(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	bool translate = atomic_load(&lib_state.enabled);
+	struct sigaction k;
+	int ret;
+
+	if (act && translate) {
+		k = *act;
+		lib_mask_to_kernel(&k.sa_mask);
+		act = &k;
+	}
+	ret = __sigaction(sig, act, old);
+	if (!ret && old && translate)
+		lib_mask_to_program(&old->sa_mask);
+	return ret;
+}
+
+void lib_sigaction_masks(bool forward)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction cur;
+
+		if (sig == SIGSEGV || sig == SIGBUS || sig == SIGKILL || sig == SIGSTOP ||
+		    __sigaction(sig, NULL, &cur) < 0 || cur.sa_handler == SIG_DFL ||
+		    cur.sa_handler == SIG_IGN)
+			continue;
+		if (!sigismember(&cur.sa_mask, forward ? SIGSEGV : LIB_STANDIN_SEGV) &&
+		    !sigismember(&cur.sa_mask, forward ? SIGBUS : LIB_STANDIN_BUS))
+			continue;
+		if (forward)
+			lib_mask_to_kernel(&cur.sa_mask);
+		else
+			lib_mask_to_program(&cur.sa_mask);
+		__sigaction(sig, &cur, NULL);
+	}
+}
+
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	struct sigaction cur;
 	int i = lib_sig_index(sig);
 
 	if (!lib_intercepted(sig))
-		return __sigaction(sig, act, old);
+		return lib_sigaction_other(sig, act, old);
 	lib_prev_get(i, &cur);
 	if (act)
 		lib_prev_set(i, act);

@@ -173,6 +173,15 @@ int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
 	if (!s->pid)
 		s->pid = tgid;
 	*nthreads = total;
+	/* the program's SIGSEGV action, at a live thread's first stop (sigshadow.c) */
+	for (unsigned i = 0; i < s->threads.size; i++) {
+		struct sup_thread *t = &s->threads.slot[i];
+
+		if (t->tid > 0 && t->traced && t->tgid == tgid && proc_state(t->tid) != 'Z') {
+			sup_segv_attach(s, tgid, t->tid);
+			break;
+		}
+	}
 	return 0;
 }
 

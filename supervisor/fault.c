@@ -113,6 +113,15 @@ static void describe_insn(struct sup_session *s, struct sup_fault_info *f,
 		f->insn = sup_cache_get(s->cache, ur.rip, bytes, f->nbytes, st, &hit);
 }
 
+/*
+ * A map access that ends in a signal other than its SIGSEGV: what forcing
+ * that SIGSEGV did to the program's action and mask is undone first.
+ */
+static int segv_kept(struct sup_session *s, const struct sup_fault_info *f)
+{
+	return f->si->si_signo == SIGSEGV ? sup_segv_after_access(s, f->tid) : 0;
+}
+
 /* Report (unless the program handles the signal itself) and pick the signal. */
 static int real_fault(struct sup_session *s, struct sup_fault_info *f, uint8_t *bytes)
 {
@@ -126,7 +135,7 @@ static int real_fault(struct sup_session *s, struct sup_fault_info *f, uint8_t *
 	switch (f->status) {
 	case REGMAP_EMU_FAULT_DE:
 		f->signo = SIGFPE;
-		if (sup_force_signal(s, f->tid, SIGFPE) == -ESRCH)
+		if (segv_kept(s, f) == -ESRCH || sup_force_signal(s, f->tid, SIGFPE) == -ESRCH)
 			return -ESRCH;
 		set_siginfo(f->tid, SIGFPE, FPE_INTDIV, f->rip);
 		break;
@@ -134,7 +143,7 @@ static int real_fault(struct sup_session *s, struct sup_fault_info *f, uint8_t *
 	case REGMAP_EMU_FAULT_MF:
 		/* the emulator does not say which exception: the kernel's "unknown" */
 		f->signo = SIGFPE;
-		if (sup_force_signal(s, f->tid, SIGFPE) == -ESRCH)
+		if (segv_kept(s, f) == -ESRCH || sup_force_signal(s, f->tid, SIGFPE) == -ESRCH)
 			return -ESRCH;
 		set_siginfo(f->tid, SIGFPE, FPE_FLTUNK, f->rip);
 		break;
@@ -330,6 +339,9 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	sup_regs_from_cpu(&ur, &cpu);
 	if (ptrace(PTRACE_SETREGS, tid, NULL, &ur) < 0)
 		return -errno;
+	/* the program's SIGSEGV action and mask as before the access */
+	if (si.si_signo == SIGSEGV && sup_segv_after_access(s, tid) == -ESRCH)
+		return -ESRCH;
 	/* ptrace cannot change ID, which a write to the rflags slot may */
 	if ((cpu.rflags & REGMAP_FLAGS_ID) != id0 &&
 	    set_id(s, tid, cpu.rflags & REGMAP_FLAGS_ID) == -ESRCH)

@@ -199,8 +199,7 @@ static bool stray_stop(struct inj *j, int status)
 	return true;
 }
 
-/* A foreign filter's SECCOMP_RET_TRACE: what the kernel does with no tracer. */
-static void seccomp_untraced(pid_t tid)
+void sup_seccomp_untraced(pid_t tid)
 {
 	struct user_regs_struct r;
 
@@ -242,7 +241,7 @@ static int run_call(struct sup_session *s, struct inj *j, long nr, uint64_t insn
 
 			ptrace(PTRACE_GETEVENTMSG, j->tid, NULL, &data);
 			if (data != SUP_SECCOMP_DATA)
-				seccomp_untraced(j->tid);
+				sup_seccomp_untraced(j->tid);
 		} else {
 			stray_stop(j, status);
 		}

@@ -42,10 +42,16 @@ static char **build_env(char *const envp[], char *var, size_t varsize)
 	return env;
 }
 
+/*
+ * The pipe carries two ints: whether the SIGSEGV filter is in place (0,
+ * a positive errno, or -1: not wanted), then, if execve() failed, its
+ * errno.
+ */
 static __attribute__((noreturn))
-void child(int errfd, pid_t parent, const char *path, char *const argv[], char *const envp[])
+void child(int errfd, pid_t parent, bool filter, const char *path, char *const argv[],
+	   char *const envp[])
 {
-	int err;
+	int err = -1;
 
 	/* until the parent has seized us, its death must not leave us stopped */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -54,6 +60,11 @@ void child(int errfd, pid_t parent, const char *path, char *const argv[], char *
 	kill(getpid(), SIGSTOP);
 	/* traced with PTRACE_O_EXITKILL now: the program need not keep this */
 	prctl(PR_SET_PDEATHSIG, 0);
+	/* after the seize, with PTRACE_O_TRACESECCOMP: its stops reach us */
+	if (filter)
+		err = -sup_segv_filter_install();
+	if (write(errfd, &err, sizeof(err)) < 0)
+		_exit(126);
 	execve(path, argv, envp);
 	err = errno;
 	if (write(errfd, &err, sizeof(err)) < 0)
@@ -67,8 +78,10 @@ static int seize(pid_t pid, const struct sup_config *cfg)
 	long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
 		    PTRACE_O_TRACESYSGOOD;
 
+	/* TRACESECCOMP: the SIGSEGV filter (sigshadow.c), needs every child traced */
 	if (cfg->follow_forks)
-		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE;
+		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE |
+			PTRACE_O_TRACESECCOMP;
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) < 0)
 		return -errno;
 	return 0;
@@ -97,7 +110,8 @@ static int await_exec(struct sup_session *s, int errfd, struct sup_launch_error 
 			return -e->err;
 		}
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			if (read(errfd, &err, sizeof(err)) == sizeof(err) && err > 0) {
+			if (read(errfd, &err, sizeof(err)) == sizeof(err) &&
+			    read(errfd, &err, sizeof(err)) == sizeof(err) && err > 0) {
 				e->stage = SUP_STAGE_EXEC;
 				e->err = err;
 				return -err;
@@ -113,6 +127,9 @@ static int await_exec(struct sup_session *s, int errfd, struct sup_launch_error 
 		switch (st >> 16) {
 		case PTRACE_EVENT_EXEC:
 			s->exec_done = true;
+			if (read(errfd, &err, sizeof(err)) != sizeof(err))
+				err = -1;
+			sup_segv_launched(s, s->pid, err == 0);
 			ptrace(PTRACE_CONT, s->pid, NULL, NULL);
 			return 0;
 		case PTRACE_EVENT_STOP:
@@ -169,7 +186,7 @@ int sup_launch(struct sup_session *s, const struct sup_config *cfg,
 	}
 	if (s->pid == 0) {
 		close(fds[0]);
-		child(fds[1], parent, path, argv, env);
+		child(fds[1], parent, cfg->follow_forks, path, argv, env);
 	}
 	close(fds[1]);
 	free(env);

@@ -10,6 +10,8 @@
  *                                      as it would without regmap-run
  *   PTRACE_EVENT_STOP, SIGTRAP      -> a new tracee's first stop, or the
  *                                      end of a group-stop: continue
+ *   seccomp event                   -> our filter: note the program's new
+ *                                      SIGSEGV action (sigshadow.c)
  *   clone/fork/vfork/exec events    -> continue (new tasks are traced
  *                                      automatically; the decode cache
  *                                      needs no flush, see cache.c)
@@ -60,18 +62,24 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 	}
 	if (deliver)
 		s->stats.signals++;
+	if (deliver == SIGSEGV)
+		sup_segv_delivered(s, tid);
 	sup_resume(s, tid, deliver);
 	if (t0 && !deliver)
 		sup_detail_time(s, now_ns() - t0);
 }
 
 /* A new task (clone, fork, vfork) is traced: note it for detach and --stats. */
-static void new_task(struct sup_session *s, pid_t tid)
+static void new_task(struct sup_session *s, pid_t tid, int event)
 {
 	unsigned long msg;
 
 	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0) {
 		sup_thread_mark(&s->threads, (pid_t)msg, true);
+		/* a new process (a clone without CLONE_THREAD too) inherits the SIGSEGV action */
+		if (event != PTRACE_EVENT_CLONE ||
+		    sup_proc_status_long((pid_t)msg, "Tgid") == (long)msg)
+			sup_segv_new_process(s, tid, (pid_t)msg);
 		/* --stats and the detach message count processes: note its own */
 		if (s->detail || s->attached)
 			sup_thread_tgid(s, (pid_t)msg);
@@ -89,6 +97,7 @@ static void exec_done(struct sup_session *s, pid_t tid)
 		sup_thread_mark(&s->threads, (pid_t)former, false);
 	sup_names_forget(s, tid);
 	sup_proc_exec(s, tid);
+	sup_segv_exec(s, tid);
 }
 
 /*
@@ -101,6 +110,18 @@ static void in_vfork(struct sup_session *s, pid_t tid, bool in)
 
 	if (t)
 		t->in_vfork = in;
+}
+
+/* Our filter's stop at rt_sigaction(SIGSEGV, ...), or one of the program's own filters'. */
+static void seccomp_stop(struct sup_session *s, pid_t tid)
+{
+	unsigned long data = 0;
+
+	ptrace(PTRACE_GETEVENTMSG, tid, NULL, &data);
+	if (data == SUP_SECCOMP_DATA)
+		sup_segv_seccomp(s, tid);
+	else
+		sup_seccomp_untraced(tid);
 }
 
 static void handle_stop(struct sup_session *s, pid_t tid, int status)
@@ -117,6 +138,7 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 		} else {
 			/* maybe a new task's first stop, before its parent's event */
 			sup_thread_mark(&s->threads, tid, true);
+			sup_segv_event_stop(s, tid);
 			sup_resume(s, tid, 0);
 		}
 		break;
@@ -129,7 +151,11 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 		/* fall through */
 	case PTRACE_EVENT_CLONE:
 	case PTRACE_EVENT_FORK:
-		new_task(s, tid);
+		new_task(s, tid, status >> 16);
+		sup_resume(s, tid, 0);
+		break;
+	case PTRACE_EVENT_SECCOMP:
+		seccomp_stop(s, tid);
 		sup_resume(s, tid, 0);
 		break;
 	case PTRACE_EVENT_VFORK_DONE:
@@ -167,6 +193,7 @@ void sup_handle_event(struct sup_session *s, pid_t tid, int status)
 
 int sup_run(struct sup_session *s)
 {
+	sup_segv_start(s);
 	for (;;) {
 		int status;
 		pid_t tid;

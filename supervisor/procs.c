@@ -1,7 +1,8 @@
 /*
  * What the supervisor keeps per traced process (thread group), as
  * opposed to per thread (threads.c): where instructions the supervisor
- * needs are in its address space (codefind.c).
+ * needs are in its address space (codefind.c), and its SIGSEGV action
+ * (sigshadow.c).
  *
  * Open addressing with linear probing keyed by tgid; an entry is removed
  * when the process ends (its leader's exit is reported only after every
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sup_internal.h"
 
@@ -79,10 +81,19 @@ static struct sup_proc *lookup(struct sup_procs *p, pid_t tgid, bool add)
 			}
 			memset(grave, 0, sizeof(*grave));
 			grave->tgid = tgid;
+			grave->stat_fd = -1;
 			p->live++;
 			return grave;
 		}
 	}
+}
+
+/* What a record holds open. */
+static void release(struct sup_proc *e)
+{
+	if (e->stat_fd >= 0)
+		close(e->stat_fd);
+	e->stat_fd = -1;
 }
 
 struct sup_proc *sup_proc_get(struct sup_session *s, pid_t tgid, bool add)
@@ -97,6 +108,17 @@ struct sup_proc *sup_proc_get(struct sup_session *s, pid_t tgid, bool add)
 	return lookup(s->procs, tgid, add);
 }
 
+struct sup_proc *sup_proc_next(struct sup_session *s, unsigned *i)
+{
+	while (s->procs && *i < s->procs->size) {
+		struct sup_proc *e = &s->procs->slot[(*i)++];
+
+		if (e->tgid > 0)
+			return e;
+	}
+	return NULL;
+}
+
 void sup_proc_exec(struct sup_session *s, pid_t tgid)
 {
 	struct sup_proc *e = sup_proc_get(s, tgid, false);
@@ -105,6 +127,7 @@ void sup_proc_exec(struct sup_session *s, pid_t tgid)
 		return;
 	/* a new address space: nothing found in the old one is there */
 	memset(e->code, 0, sizeof(e->code));
+	release(e);
 }
 
 void sup_proc_gone(struct sup_session *s, pid_t tgid)
@@ -113,6 +136,7 @@ void sup_proc_gone(struct sup_session *s, pid_t tgid)
 
 	if (!e)
 		return;
+	release(e);
 	e->tgid = TGID_DELETED;
 	s->procs->live--;
 }
@@ -121,6 +145,9 @@ void sup_procs_free(struct sup_session *s)
 {
 	if (!s->procs)
 		return;
+	for (unsigned i = 0; i < s->procs->size; i++)
+		if (s->procs->slot[i].tgid > 0)
+			release(&s->procs->slot[i]);
 	free(s->procs->slot);
 	free(s->procs);
 	s->procs = NULL;

@@ -314,13 +314,39 @@ enum sup_code {
 	SUP_CODE_N
 };
 
+/* struct sup_proc.segv_src: where the shadow of the SIGSEGV action comes from */
+enum {
+	SUP_SEGV_NONE,		/* nowhere: not known */
+	SUP_SEGV_FILTER,	/* followed from the start (the seccomp filter) */
+	SUP_SEGV_ATTACH,	/* read when regmap-run attached (-p) */
+	SUP_SEGV_PENDING,	/* -p: to be read at the next interrupt stop of segv_read_tid */
+};
+
+/* rt_sigaction's struct on x86-64 */
+struct sup_ksigaction {
+	uint64_t handler;	/* or SIG_DFL (0), SIG_IGN (1) */
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
 struct sup_proc {
 	pid_t tgid;		/* 0: empty slot, -1: deleted */
 	uint64_t code[SUP_CODE_N];	/* where each is, 0: not known */
+	/* the program's SIGSEGV action (sigshadow.c) */
+	struct sup_ksigaction segv;
+	uint8_t segv_src;	/* SUP_SEGV_* */
+	bool segv_caught_seen;	/* SUP_SEGV_NONE: sigcatch had SIGSEGV at the last look */
+	bool segv_warned;	/* something about it was said */
+	pid_t segv_read_tid;	/* SUP_SEGV_PENDING */
+	bool segv_asked;	/* ... and interrupted */
+	int stat_fd;		/* /proc/TGID/stat, or -1 */
 };
 
 /* The record of process tgid; with add, create it (NULL only if out of memory). */
 struct sup_proc *sup_proc_get(struct sup_session *s, pid_t tgid, bool add);
+/* The records one by one: start with *i = 0; NULL at the end. */
+struct sup_proc *sup_proc_next(struct sup_session *s, unsigned *i);
 /* tgid exec'd: forget what belonged to its old address space. */
 void sup_proc_exec(struct sup_session *s, pid_t tgid);
 /* tgid ended. */
@@ -339,6 +365,13 @@ uint64_t sup_find_code(struct sup_session *s, pid_t tid, enum sup_code which);
 void sup_note_exit(struct sup_session *s, pid_t tid, int status);
 
 /* ---- system calls run in a stopped thread (inject.c) ---- */
+
+/*
+ * tid is in a PTRACE_EVENT_SECCOMP stop of one of the program's own
+ * filters (SECCOMP_RET_TRACE): do what the kernel does when no tracer
+ * asked for those stops, fail the call with ENOSYS.
+ */
+void sup_seccomp_untraced(pid_t tid);
 
 /*
  * SECCOMP_RET_DATA of regmap-run's own seccomp filter: a
@@ -381,14 +414,6 @@ int sup_inject_syscall(struct sup_session *s, pid_t tid, long nr, const long arg
 
 /* ---- signal actions of the target (sigact.c) ---- */
 
-/* rt_sigaction's struct on x86-64 */
-struct sup_ksigaction {
-	uint64_t handler;	/* or SIG_DFL (0), SIG_IGN (1) */
-	uint64_t flags;
-	uint64_t restorer;
-	uint64_t mask;
-};
-
 /*
  * rt_sigaction(sig, act, old) run in stopped thread tid (either pointer
  * may be NULL), with the structs in scratch memory of the thread (its
@@ -405,6 +430,33 @@ int sup_inject_sigaction(struct sup_session *s, pid_t tid, int sig,
  * force_sig_info_to_task() would.  0, or a negative errno.
  */
 int sup_force_signal(struct sup_session *s, pid_t tid, int sig);
+
+/* ---- the program's SIGSEGV action kept through map accesses (sigshadow.c) ---- */
+
+/* In the launched child before its execve: the filter that stops at rt_sigaction(SIGSEGV, act). */
+int sup_segv_filter_install(void);
+/* The launched program's first exec succeeded; filtered: the filter is in place. */
+void sup_segv_launched(struct sup_session *s, pid_t pid, bool filtered);
+/* A PTRACE_EVENT_SECCOMP stop of ours: read the new action. */
+void sup_segv_seccomp(struct sup_session *s, pid_t tid);
+/* A fork/vfork/clone of parent made a new process: it inherits the action. */
+void sup_segv_new_process(struct sup_session *s, pid_t parent, pid_t child);
+/* tid exec'd: the kernel's reset of handlers. */
+void sup_segv_exec(struct sup_session *s, pid_t tid);
+/* SIGSEGV is being delivered to tid's handler (SA_RESETHAND). */
+void sup_segv_delivered(struct sup_session *s, pid_t tid);
+/*
+ * A map access was served at tid's SIGSEGV stop and no SIGSEGV goes to
+ * the program: undo what forcing the fault did to its SIGSEGV action and
+ * mask.  0, or -ESRCH.
+ */
+int sup_segv_after_access(struct sup_session *s, pid_t tid);
+/* -p: read process tgid's action at thread tid's next interrupt stop. */
+void sup_segv_attach(struct sup_session *s, pid_t tgid, pid_t tid);
+/* sup_run() starts: ask for the interrupt stops the reads of sup_segv_attach() need. */
+void sup_segv_start(struct sup_session *s);
+/* tid is in a PTRACE_EVENT_STOP (not a group-stop): a pending read of -p. */
+void sup_segv_event_stop(struct sup_session *s, pid_t tid);
 
 /*
  * Give stopped thread tid (in a signal-delivery-stop) the ID flag id:
