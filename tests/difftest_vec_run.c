@@ -6,8 +6,8 @@
  * of the same area through regmap_emu_execute_x().  Expected: the native
  * registers with the written map bytes laid over them last, and the
  * native vector/x87 state, compared register by register (a component
- * XSAVE marks as in its initial state reads as its initial value).  The
- * x87 FIP, FDP and FOP are not compared: natively they name the JIT.
+ * XSAVE marks as in its initial state reads as its initial value), and
+ * the x87 last-instruction and data pointers (dt_x87_pointers).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -101,6 +101,53 @@ static const char *dt_xdiff(const uint8_t *want, const uint8_t *got, char *buf, 
 			return buf;
 		}
 	return NULL;
+}
+
+/* The x87 opcode (FOP) of an instruction: the low 3 bits of its opcode byte and its ModRM. */
+static uint16_t dt_fop(const struct dt_code *code)
+{
+	unsigned i = 0;
+
+	while (i + 1 < code->len && (code->b[i] == 0x66 || code->b[i] == 0x67 ||
+				     code->b[i] == 0xf2 || code->b[i] == 0xf3 ||
+				     code->b[i] == 0x2e || code->b[i] == 0x3e ||
+				     (code->b[i] & 0xf0) == 0x40))
+		i++;
+	return i + 1 < code->len ? (uint16_t)((code->b[i] & 7) << 8 | code->b[i + 1]) : 0;
+}
+
+/*
+ * The x87 FIP, FDP and FOP.  Where the CPU records them (Intel: always,
+ * for the non-control instructions; AMD: only with an unmasked exception
+ * pending), the native ones name the native instruction: at the emulated
+ * one's address, but addressing the image rip-relative (another ModRM).
+ * The emulator's must then name the emulated one: the same FIP, the map
+ * address as FDP, the emulated bytes' FOP.  Where the CPU leaves them, the
+ * same values as natively.
+ */
+static const char *dt_x87_pointers(const struct dt_case *c, const struct dt_result *res,
+				   char *buf, size_t size)
+{
+	uint64_t nbv, ebv, nfip, nfdp, efip, efdp, want_fdp;
+	uint16_t nfop, efop, want_fop;
+
+	memcpy(&nbv, dt_nat_area + 512, 8);
+	memcpy(&ebv, dt_emu_area + 512, 8);
+	if (!(nbv & ebv & 1))
+		return NULL;	/* x87 in its initial state: compared as such already */
+	memcpy(&nfip, dt_nat_area + 8, 8);
+	memcpy(&nfdp, dt_nat_area + 16, 8);
+	memcpy(&nfop, dt_nat_area + 6, 2);
+	memcpy(&efip, dt_emu_area + 8, 8);
+	memcpy(&efdp, dt_emu_area + 16, 8);
+	memcpy(&efop, dt_emu_area + 6, 2);
+	want_fdp = nfdp == dt_native_buffer() + c->mem_off ? c->mem_off : nfdp;
+	want_fop = nfop == dt_fop(&res->native_code) ? dt_fop(&res->code) : nfop;
+	if (efip == nfip && efdp == want_fdp && efop == want_fop)
+		return NULL;
+	snprintf(buf, size, "x87 FIP/FDP/FOP: expected %" PRIx64 "/%" PRIx64 "/%03x, emulated %"
+		 PRIx64 "/%" PRIx64 "/%03x", nfip, want_fdp, want_fop, efip, efdp, efop);
+	return buf;
 }
 
 static bool dt_fail(struct dt_result *res, const char *prefix, const char *msg)
@@ -242,6 +289,8 @@ bool dt_vec_run_case(struct dt_case *c, struct dt_result *res)
 		return dt_fail(res, "", "insn_len");
 	msg = dt_xdiff(res->emu_status == REGMAP_EMU_OK ? dt_nat_area : v->area, dt_emu_area,
 		       buf, sizeof(buf));
+	if (!msg && res->emu_status == REGMAP_EMU_OK)
+		msg = dt_x87_pointers(c, res, buf, sizeof(buf));
 	if (msg)
 		return dt_fail(res, "vector state: ", msg);
 	if (res->emu_status != REGMAP_EMU_OK && memcmp(dt_emu_area, v->area, xlen))
