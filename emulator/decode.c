@@ -1,7 +1,8 @@
 /*
  * Decode: Zydis' view of an instruction -> struct emu_insn, the compact
- * form the handlers work on.  This file and table.c are the only ones
- * that talk to Zydis.
+ * form the handlers work on.  This file, table.c (mnemonic -> handler)
+ * and vx_decode.c (the vector path's whitelist and re-encoding) are the
+ * only ones that talk to Zydis (doc/DESIGN.md, section 4).
  */
 #include <stdio.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * Stack and control flow through the map: PUSH m, POP m, CALL m, JMP m
  * (near, absolute indirect).  The explicit operand is the map; the stack
  * is always the target's real memory (regmap(7)), reached through
- * emu_stack_read/write, and uses the live rsp.
+ * emu_real_read/write, and uses the live rsp.
  *
  * Every handler reads or checks its map operand before it touches the
  * stack, so an operand outside the map is NOT_MAP with nothing written.
@@ -16,11 +16,6 @@
 static bool emu_near(unsigned size)
 {
 	return size == 8 || size == 2;
-}
-
-static bool emu_canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 /* NOT_MAP or PARTIAL for an operand that is not entirely inside the map; OK if it is. */
@@ -50,7 +45,7 @@ EMU_HANDLER(emu_h_push)
 	if (st)
 		return st;
 	rsp = ctx->in.gpr[REGMAP_RSP] - size;
-	st = emu_stack_write(ctx, rsp, &v, size);
+	st = emu_real_write(ctx, rsp, &v, size);
 	if (st)
 		return st;
 	ctx->out.gpr[REGMAP_RSP] = rsp;
@@ -79,7 +74,7 @@ EMU_HANDLER(emu_h_pop)
 	st = emu_stack_op_check(ctx, size);
 	if (st)
 		return st;
-	st = emu_stack_read(ctx, rsp, &v, size);
+	st = emu_real_read(ctx, rsp, &v, size);
 	if (st)
 		return st;
 	ctx->out.gpr[REGMAP_RSP] = rsp + size;
@@ -121,7 +116,7 @@ EMU_HANDLER(emu_h_call)
 	if (st)
 		return st;
 	/* a 16-bit call pushes the low half of the return address (little-endian) */
-	st = emu_stack_write(ctx, rsp, &ret, size);
+	st = emu_real_write(ctx, rsp, &ret, size);
 	if (st)
 		return st;
 	ctx->out.gpr[REGMAP_RSP] = rsp;

@@ -69,9 +69,24 @@ START_TEST(rip_slot)
 
 	/* mov [0x80], rcx jumps to rcx */
 	vec_setup();
-	want = init;
+	cpu.gpr[REGMAP_RCX] = 0x7f0012345678ull;
+	want = init = cpu;
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x89, 0x0c, 0x25, 0x80, 0, 0, 0), REGMAP_EMU_OK);
 	want.rip = init.gpr[REGMAP_RCX];
+	ck_assert_cpu_eq(cpu, want);
+
+	/*
+	 * ... and to a non-canonical address (vec_init's rcx) faults at the
+	 * instruction, as jmp rcx does: #GP, nothing changed
+	 */
+	vec_setup();
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x89, 0x0c, 0x25, 0x80, 0, 0, 0),
+			 REGMAP_EMU_FAULT_GP);
+	ck_assert_cpu_eq(cpu, init);
+	/* a byte write that leaves rip canonical is a jump too */
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0xc6, 0x04, 0x25, 0x80, 0, 0, 0, 0x00), REGMAP_EMU_OK);
+	want = init;
+	want.rip = (VEC_RIP + 8) & ~0xffull;
 	ck_assert_cpu_eq(cpu, want);
 }
 END_TEST
@@ -86,14 +101,22 @@ START_TEST(rflags_slot)
 	want.rflags = 0x202 | (0xfff & REGMAP_FLAGS_USER);
 	ck_assert_cpu_eq(cpu, want);
 
-	/* mov word [0x87], 0x1234 straddles rip's top byte and rflags' bottom byte */
+	/*
+	 * mov word [0x87], 0x1200 straddles rip's top byte and rflags' bottom
+	 * byte (rip stays canonical: its top byte was 0 already)
+	 */
 	vec_setup();
 	want = next(10);
-	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0xc7, 0x04, 0x25, 0x87, 0, 0, 0, 0x34, 0x12),
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0xc7, 0x04, 0x25, 0x87, 0, 0, 0, 0x00, 0x12),
 			 REGMAP_EMU_OK);
-	want.rip = ((VEC_RIP + 10) & 0x00ffffffffffffffull) | 0x3400000000000000ull;
 	want.rflags = (0x202 & ~(uint64_t)REGMAP_FLAGS_USER) | (0x212 & REGMAP_FLAGS_USER);
 	ck_assert_cpu_eq(cpu, want);
+
+	/* with 0x1234 rip would be non-canonical: #GP, the flags do not change either */
+	vec_setup();
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0xc7, 0x04, 0x25, 0x87, 0, 0, 0, 0x34, 0x12),
+			 REGMAP_EMU_FAULT_GP);
+	ck_assert_cpu_eq(cpu, init);
 }
 END_TEST
 

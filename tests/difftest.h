@@ -7,7 +7,7 @@
  * buffer holding the register image (difftest_native.c), and through
  * regmap_emu_step() with the absolute map address (difftest_oracle.c).
  * The CPU's result, with the buffer bytes the instruction wrote laid over
- * the registers last (DESIGN.md section 6), is what the emulator must
+ * the registers last (doc/DESIGN.md 9.1), is what the emulator must
  * produce.
  *
  * Files: difftest.c (main, options, counting), difftest_forms.c (the
@@ -441,6 +441,12 @@ struct dt_result {
 	const char *why;		/* NULL: passed */
 	char harness[160];		/* harness error text, if why points here */
 };
+
+/*
+ * The rip slot was written with a non-canonical address: the jump faults
+ * (#GP at the instruction, nothing changed) as `jmp reg` does (oracle.c).
+ */
+void dt_expect_jump(const struct dt_case *c, struct dt_result *res);
 
 /* Run case c both ways and compare. Returns true if it passed. */
 bool dt_run_case(struct dt_case *c, struct dt_result *res);

@@ -1,14 +1,16 @@
 /*
  * difftest: run one case both ways and compare.
  *
- * The expected state (DESIGN.md section 6, refined): the native
+ * The expected state (doc/DESIGN.md 9.1): the native
  * registers and flags, then the buffer bytes the instruction WROTE laid
  * over the register image (memory write last).  Which bytes were written
  * comes from what the instruction does, not from which bytes changed: an
  * instruction that writes back an equal value (`and [0x88], reg`) still
  * replaces its flags with the written bytes.  Only the user-modifiable
  * bits of a write to the rflags slot count; a write to the rip slot
- * transfers control there.
+ * transfers control there, and to a non-canonical address it raises
+ * #GP at the instruction with nothing changed, as `jmp reg` does
+ * natively (checked on the CPU by tests/t_fault_details).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -81,6 +83,28 @@ static bool dt_string_written(const struct dt_case *c, struct dt_result *res)
 	return true;
 }
 
+void dt_expect_jump(const struct dt_case *c, struct dt_result *res)
+{
+	if ((uint64_t)((int64_t)(res->exp.rip << 16) >> 16) != res->exp.rip) {
+		res->exp = c->in;
+		res->exp_status = REGMAP_EMU_FAULT_GP;
+	}
+}
+
+/* The count register of a string instruction: ecx with 0x67, else rcx. */
+static uint64_t dt_str_count_mask(const struct dt_case *c)
+{
+	return c->insn.a32 ? 0xffffffffull : ~0ull;
+}
+
+/* A repeated string instruction single-stepped (TF): one iteration of several. */
+static bool dt_str_step(const struct dt_case *c)
+{
+	return c->form->enc == DT_ENC_STRING && c->insn.rep &&
+	       (c->in.rflags & REGMAP_FLAGS_TF) &&
+	       (c->in.gpr[REGMAP_RCX] & dt_str_count_mask(c)) > 1;
+}
+
 static bool dt_expect(const struct dt_case *c, const uint64_t nat_in[16], struct dt_result *res)
 {
 	const struct dt_native *n = &res->nat;
@@ -117,6 +141,21 @@ static bool dt_expect(const struct dt_case *c, const uint64_t nat_in[16], struct
 	res->exp.rip = n->landed ? dt_native_landing() : n->jumped ? n->fault_rip :
 		       res->addr + res->code.len;
 	res->exp.rflags = n->rflags | c->flags_virt;
+	if (dt_str_step(c)) {
+		/*
+		 * TF: the CPU does one iteration and traps with rip on the
+		 * instruction, unless that iteration ended the run (rcx 0, or
+		 * REPE/REPNE's condition); natively it ran with rcx = 1.
+		 */
+		unsigned op = c->form->opc & ~1u;
+		bool ended = (op == 0xa6 || op == 0xae) &&
+			     (c->insn.rep == 0xf3) != !!(n->rflags & REGMAP_FLAGS_ZF);
+
+		/* with 0x67 the count is ecx, and writing it clears rcx's top half */
+		res->exp.gpr[REGMAP_RCX] = (c->in.gpr[REGMAP_RCX] - 1) & dt_str_count_mask(c);
+		if (!ended)
+			res->exp.rip = res->addr;
+	}
 
 	memset(res->written, 0, sizeof(res->written));
 	switch (c->mem_size ? c->form->access : DT_R) {
@@ -139,6 +178,7 @@ static bool dt_expect(const struct dt_case *c, const uint64_t nat_in[16], struct
 	written_flags = res->exp.rflags;
 	res->exp.rflags = ((n->rflags | c->flags_virt) & ~(uint64_t)REGMAP_FLAGS_USER) |
 			  (written_flags & REGMAP_FLAGS_USER);
+	dt_expect_jump(c, res);
 	return true;
 }
 
@@ -195,6 +235,8 @@ bool dt_run_case(struct dt_case *c, struct dt_result *res)
 	memcpy(img, &c->in, REGMAP_MAP_SIZE);
 	memcpy(img + REGMAP_OFF_RIP, &next, 8);
 	dt_addr_native_state(c, buf, &nin, gpr);
+	if (dt_str_step(c))
+		gpr[REGMAP_RCX] = 1;
 	if (c->scratch)
 		memcpy(dt_scratch, c->scratch_init, DT_SCRATCH_SIZE);
 	dt_native_run_in(&res->native_code, &nin, &res->nat);
