@@ -30,6 +30,17 @@
 	syscall
 .endm
 
+/* In the template, if the case wants them: fs and gs := the operands. */
+.macro SETBASES fs, gs
+	cmpq	$0, D(DT_D_SEGSET)
+	je	.Lnosegs\@
+	SETBASE	ARCH_SET_FS, \fs
+	or	%rax, D(DT_D_SEGERR)
+	SETBASE	ARCH_SET_GS, \gs
+	or	%rax, D(DT_D_SEGERR)
+.Lnosegs\@:
+.endm
+
 	.text
 	.balign 64
 	.globl dt_jit_tmpl, dt_jit_after, dt_jit_land, dt_jit_tmpl_end
@@ -69,13 +80,7 @@ dt_jit_tmpl:
 	 * pointer): no C code runs, and dt_jit_sigentry puts them back
 	 * before the signal handler does.
 	 */
-	cmpq	$0, D(DT_D_SEGSET)
-	je	5f
-	SETBASE	ARCH_SET_FS, D(DT_D_FS)
-	or	%rax, D(DT_D_SEGERR)
-	SETBASE	ARCH_SET_GS, D(DT_D_GS)
-	or	%rax, D(DT_D_SEGERR)
-5:
+	SETBASES D(DT_D_FS), D(DT_D_GS)
 	pushq	D(DT_D_INFLAGS)
 	popfq
 	mov	D(DT_D_IN + 0x00), %rax
@@ -120,13 +125,7 @@ dt_jit_after:
 	popq	D(DT_D_OUTFLAGS)
 	/* the C ABI needs DF=0 */
 	cld
-	cmpq	$0, D(DT_D_SEGSET)
-	je	6f
-	SETBASE	ARCH_SET_FS, D(DT_D_HOSTFS)
-	or	%rax, D(DT_D_SEGERR)
-	SETBASE	ARCH_SET_GS, D(DT_D_HOSTGS)
-	or	%rax, D(DT_D_SEGERR)
-6:
+	SETBASES D(DT_D_HOSTFS), D(DT_D_HOSTGS)
 	/* the vector families: save the state, give the caller a clean FPU */
 	mov	D(DT_D_XMASK), %rax
 	test	%rax, %rax
