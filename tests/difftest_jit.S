@@ -58,9 +58,9 @@ dt_jit_tmpl:
 	 * The instruction was just written to the code page, perhaps on
 	 * another CPU (the thread can move in between): cross-modifying
 	 * code, which needs a serializing instruction before it runs (SDM
-	 * vol. 3, 8.1.3).  Without it about one case in 2*10^6 got #UD or
-	 * ran stale bytes on a virtualized AMD EPYC (in the difftest before
-	 * the addressing forms too).
+	 * vol. 3, 8.1.3).  (The rare random #UD or wrong result seen on a
+	 * virtual machine even so is not this: difftest.c runs a failed case
+	 * again.)
 	 */
 	xor	%eax, %eax
 	cpuid

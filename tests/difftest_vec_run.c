@@ -130,6 +130,7 @@ static const char *dt_x87_pointers(const struct dt_case *c, const struct dt_resu
 {
 	uint64_t nbv, ebv, nfip, nfdp, efip, efdp, want_fdp;
 	uint16_t nfop, efop, want_fop;
+	bool recorded;
 
 	memcpy(&nbv, dt_nat_area + 512, 8);
 	memcpy(&ebv, dt_emu_area + 512, 8);
@@ -141,8 +142,13 @@ static const char *dt_x87_pointers(const struct dt_case *c, const struct dt_resu
 	memcpy(&efip, dt_emu_area + 8, 8);
 	memcpy(&efdp, dt_emu_area + 16, 8);
 	memcpy(&efop, dt_emu_area + 6, 2);
-	want_fdp = nfdp == dt_native_buffer() + c->mem_off ? c->mem_off : nfdp;
-	want_fop = nfop == dt_fop(&res->native_code) ? dt_fop(&res->code) : nfop;
+	/*
+	 * Recorded: FIP names the instruction (an input FOP or FDP may equal
+	 * the native instruction's by chance, a 64-bit FIP not).
+	 */
+	recorded = nfip == res->addr;
+	want_fdp = recorded && nfdp == dt_native_buffer() + c->mem_off ? c->mem_off : nfdp;
+	want_fop = recorded && nfop == dt_fop(&res->native_code) ? dt_fop(&res->code) : nfop;
 	if (efip == nfip && efdp == want_fdp && efop == want_fop)
 		return NULL;
 	snprintf(buf, size, "x87 FIP/FDP/FOP: expected %" PRIx64 "/%" PRIx64 "/%03x, emulated %"
