@@ -263,6 +263,37 @@ enum regmap_emu_status regmap_emu_step(const uint8_t *bytes, size_t len,
  */
 bool regmap_emu_insn_const_addr(const struct regmap_emu_insn *insn);
 
+/*
+ * One entry of a decode cache (emulator/dcache.c): a decoded instruction
+ * and the rip it was decoded at.  Callers keep a table of them, choose
+ * the slot (regmap_emu_dcache_slot()) and guard entries as their
+ * threading needs; a zeroed entry is empty.
+ */
+struct regmap_emu_dcache_entry {
+	struct regmap_emu_insn insn;
+	uint64_t rip;
+	bool valid;
+};
+
+/* The slot of rip in a table of (1 << bits) entries, 1 <= bits <= 16. */
+static inline unsigned regmap_emu_dcache_slot(uint64_t rip, unsigned bits)
+{
+	/* Fibonacci hashing: nearby code addresses spread over the table */
+	return (unsigned)((rip * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+}
+
+/*
+ * If e holds the instruction that the n bytes at rip begin with (same
+ * rip, same instruction bytes), *hit = true and REGMAP_EMU_OK.  Else
+ * decode the bytes into e->insn and return regmap_emu_decode()'s
+ * status; e answers for rip from then on only if that is REGMAP_EMU_OK
+ * (on REGMAP_EMU_UNSUPPORTED e->insn is still good for
+ * regmap_emu_format()).
+ */
+enum regmap_emu_status regmap_emu_dcache_get(struct regmap_emu_dcache_entry *e,
+					     uint64_t rip, const uint8_t *bytes,
+					     size_t n, bool *hit);
+
 /* Length in bytes of a decoded instruction. */
 unsigned regmap_emu_insn_len(const struct regmap_emu_insn *insn);
 

@@ -176,14 +176,18 @@ uint64_t emu_ea(const struct emu_ctx *ctx, const struct emu_operand *op);
  * REGMAP_EMU_PARTIAL (ctx->res->fault_addr set); entirely outside, they go
  * through the memory callbacks (REGMAP_EMU_MEM_FAULT on failure).  For
  * string instructions.  The stack of push/pop/call is always real memory:
- * use emu_stack_read/write for it.
+ * use emu_real_read/write for it.
  */
 enum regmap_emu_status emu_mem_read(struct emu_ctx *ctx, uint64_t addr, void *buf, unsigned size);
 enum regmap_emu_status emu_mem_write(struct emu_ctx *ctx, uint64_t addr, const void *buf, unsigned size);
 
-/* The target's real memory through the callbacks (REGMAP_EMU_MEM_FAULT on failure). */
-enum regmap_emu_status emu_stack_read(struct emu_ctx *ctx, uint64_t addr, void *buf, unsigned size);
-enum regmap_emu_status emu_stack_write(struct emu_ctx *ctx, uint64_t addr, const void *buf, unsigned size);
+/*
+ * The target's real memory (never the map) through the callbacks:
+ * the stack of push/pop/call, and the string instructions' memory
+ * outside the map.  REGMAP_EMU_MEM_FAULT (fault_addr set) on failure.
+ */
+enum regmap_emu_status emu_real_read(struct emu_ctx *ctx, uint64_t addr, void *buf, unsigned size);
+enum regmap_emu_status emu_real_write(struct emu_ctx *ctx, uint64_t addr, const void *buf, unsigned size);
 
 /* Is [addr, addr+size) entirely inside the map / overlapping it at all? */
 static inline bool emu_in_map(uint64_t addr, uint64_t size)

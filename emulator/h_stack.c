@@ -2,7 +2,7 @@
  * Stack and control flow through the map: PUSH m, POP m, CALL m, JMP m
  * (near, absolute indirect).  The explicit operand is the map; the stack
  * is always the target's real memory (regmap(7)), reached through
- * emu_stack_read/write, and uses the live rsp.
+ * emu_real_read/write, and uses the live rsp.
  *
  * Every handler reads or checks its map operand before it touches the
  * stack, so an operand outside the map is NOT_MAP with nothing written.
@@ -44,7 +44,7 @@ EMU_HANDLER(emu_h_push)
 	if (st)
 		return st;
 	rsp = ctx->in.gpr[REGMAP_RSP] - size;
-	st = emu_stack_write(ctx, rsp, &v, size);
+	st = emu_real_write(ctx, rsp, &v, size);
 	if (st)
 		return st;
 	ctx->out.gpr[REGMAP_RSP] = rsp;
@@ -73,7 +73,7 @@ EMU_HANDLER(emu_h_pop)
 	st = emu_stack_op_check(ctx, size);
 	if (st)
 		return st;
-	st = emu_stack_read(ctx, rsp, &v, size);
+	st = emu_real_read(ctx, rsp, &v, size);
 	if (st)
 		return st;
 	ctx->out.gpr[REGMAP_RSP] = rsp + size;
@@ -113,7 +113,7 @@ EMU_HANDLER(emu_h_call)
 
 	if (st)
 		return st;
-	st = emu_stack_write(ctx, rsp, &ret, 8);
+	st = emu_real_write(ctx, rsp, &ret, 8);
 	if (st)
 		return st;
 	ctx->out.gpr[REGMAP_RSP] = rsp;

@@ -131,7 +131,7 @@ static void emu_str_prefetch(struct emu_str *s, struct emu_str_ptr *p)
 	if (p->map || !s->n || !emu_str_run(s, p, s->n, &lo))
 		return;
 	p->lo = p->base + lo;
-	p->bulk = emu_stack_read(s->ctx, p->lo, p->buf, s->n * s->size) == REGMAP_EMU_OK;
+	p->bulk = emu_real_read(s->ctx, p->lo, p->buf, s->n * s->size) == REGMAP_EMU_OK;
 	if (!p->bulk)
 		s->ctx->res->fault_addr = 0;
 }
@@ -147,7 +147,7 @@ static enum regmap_emu_status emu_str_get(struct emu_str *s, struct emu_str_ptr 
 	else if (p->bulk)
 		memcpy(v, p->buf + (a - p->lo), s->size);
 	else
-		return emu_stack_read(s->ctx, a, v, s->size);
+		return emu_real_read(s->ctx, a, v, s->size);
 	return REGMAP_EMU_OK;
 }
 
@@ -172,7 +172,7 @@ static enum regmap_emu_status emu_str_put(struct emu_str *s, struct emu_str_ptr 
 	else if (p->bulk)
 		memcpy(p->buf + (a - p->lo), &v, s->size);
 	else
-		return emu_stack_write(s->ctx, a, &v, s->size);
+		return emu_real_write(s->ctx, a, &v, s->size);
 	return REGMAP_EMU_OK;
 }
 
@@ -183,12 +183,12 @@ static enum regmap_emu_status emu_str_flush(struct emu_str *s, struct emu_str_pt
 
 	if (p->map || !p->bulk)
 		return REGMAP_EMU_OK;
-	if (emu_stack_write(s->ctx, p->lo, p->buf, s->n * s->size) == REGMAP_EMU_OK)
+	if (emu_real_write(s->ctx, p->lo, p->buf, s->n * s->size) == REGMAP_EMU_OK)
 		return REGMAP_EMU_OK;
 	for (uint64_t i = 0; i < s->n; i++) {
 		uint64_t a = emu_str_addr(s, p, i);
 
-		st = emu_stack_write(s->ctx, a, p->buf + (a - p->lo), s->size);
+		st = emu_real_write(s->ctx, a, p->buf + (a - p->lo), s->size);
 		if (st)
 			return st;
 	}

@@ -202,6 +202,52 @@ static __attribute__((noreturn)) void run_in_process(char *const argv[])
 	    ret == -ELIBACC ? RUN_EXIT_FAILURE : RUN_EXIT_CANNOT_EXEC, "%s", err);
 }
 
+/*
+ * --backtrace-on-access: a site that cannot be right is an error before
+ * anything runs; a function that is not there (yet) is a warning, and
+ * sup_bt_sites_report() warns at the end about sites that never matched.
+ * exe: the program file (launch), else the processes pids (attach).
+ */
+static void check_sites(const struct sup_config *cfg, const char *exe, const char *name,
+			const pid_t *pids, unsigned npids)
+{
+	struct sup_site_check out[MAX_BT_SITES];
+	char msg[1024];
+
+	sup_bt_sites_check(cfg->bt_sites, cfg->n_bt_sites, exe, pids, npids, out);
+	for (unsigned i = 0; i < cfg->n_bt_sites; i++) {
+		const char *site = cfg->bt_sites[i];
+
+		switch (out[i].state) {
+		case SUP_SITE_OK:
+			break;
+		case SUP_SITE_EMPTY:
+			run_die(RUN_EXIT_FAILURE, "--backtrace-on-access: an empty site: give all, "
+				"a function, function+offset or an address");
+		case SUP_SITE_BAD_ADDRESS:
+			run_die(RUN_EXIT_FAILURE, "--backtrace-on-access=%s: not an address (a site "
+				"that starts with a digit is an address: 0x401136 or 4198710)", site);
+		case SUP_SITE_BAD_OFFSET:
+			run_die(RUN_EXIT_FAILURE, "--backtrace-on-access=%s: %.*s is only %llu "
+				"bytes long (offsets 0 to %llu)", site, (int)strcspn(site, "+"),
+				site, (unsigned long long)out[i].size,
+				(unsigned long long)out[i].size - 1);
+		case SUP_SITE_NOT_FOUND:
+			if (exe)
+				snprintf(msg, sizeof(msg), "--backtrace-on-access=%s: %s has no "
+					 "function %.*s: the site can only match in a library it "
+					 "loads", site, name, (int)strcspn(site, "+"), site);
+			else
+				snprintf(msg, sizeof(msg), "--backtrace-on-access=%s: no function "
+					 "%.*s in pid %s or its libraries: the site can only match "
+					 "in code loaded later", site, (int)strcspn(site, "+"), site,
+					 name);
+			run_say("warning: ", msg);
+			break;
+		}
+	}
+}
+
 static pid_t parse_pid(const char *arg)
 {
 	char *end;
@@ -287,12 +333,20 @@ int main(int argc, char *argv[])
 			cfg.trace_format = trace_json ? SUP_TRACE_JSON : SUP_TRACE_TEXT;
 			break;
 		case OPT_BT_ACCESS:
-			/* several sites: the option repeated, or separated by commas */
-			for (char *site = strtok(optarg, ","); site; site = strtok(NULL, ",")) {
+			/*
+			 * several sites: the option repeated, or separated by
+			 * commas; an empty one is kept, for check_sites() to refuse
+			 */
+			for (char *site = optarg, *comma;; site = comma + 1) {
+				comma = strchr(site, ',');
+				if (comma)
+					*comma = '\0';
 				if (cfg.n_bt_sites == MAX_BT_SITES)
 					run_die(RUN_EXIT_FAILURE, "--backtrace-on-access: more than "
 					    "%d sites", MAX_BT_SITES);
 				bt_sites[cfg.n_bt_sites++] = site;
+				if (!comma)
+					break;
 			}
 			cfg.bt_sites = bt_sites;
 			break;
@@ -339,6 +393,14 @@ int main(int argc, char *argv[])
 			    "to a running process or start one");
 		if (in_process)
 			run_die(RUN_EXIT_FAILURE, "--in-process cannot attach to a running process");
+		if (cfg.n_bt_sites) {
+			char name[16];
+
+			for (unsigned i = 0; i < npids; i++) {
+				snprintf(name, sizeof(name), "%d", (int)pids[i]);
+				check_sites(&cfg, NULL, name, pids + i, 1);
+			}
+		}
 		run_attached(&cfg, pids, npids);
 	}
 	if (optind >= argc)
@@ -350,6 +412,8 @@ int main(int argc, char *argv[])
 		run_die(ret, "%s", msg);
 	if (in_process)
 		run_in_process(argv + optind);
+	if (cfg.n_bt_sites)
+		check_sites(&cfg, path, argv[optind], NULL, 0);
 
 	/* waitpid() needs our children to be reported, not reaped for us */
 	signal(SIGCHLD, SIG_DFL);
@@ -363,6 +427,7 @@ int main(int argc, char *argv[])
 	ret = sup_run(&s);
 	if (ret < 0 && !s.pid_done)
 		run_die(RUN_EXIT_FAILURE, "lost track of %s: %s", argv[optind], strerror(-ret));
+	sup_bt_sites_report(&s);
 	if (cfg.stats)
 		sup_stats_report(&s);
 	run_flush_trace();

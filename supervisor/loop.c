@@ -64,8 +64,12 @@ static void new_task(struct sup_session *s, pid_t tid)
 {
 	unsigned long msg;
 
-	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0)
+	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0) {
 		sup_thread_mark(&s->threads, (pid_t)msg, true);
+		/* --stats and the detach message count processes: note its own */
+		if (s->detail || s->attached)
+			sup_thread_tgid(s, (pid_t)msg);
+	}
 }
 
 static void exec_done(struct sup_session *s, pid_t tid)
@@ -77,7 +81,8 @@ static void exec_done(struct sup_session *s, pid_t tid)
 	/* a thread other than the leader exec'd: it now has the leader's tid */
 	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former) == 0 && (pid_t)former != tid)
 		sup_thread_mark(&s->threads, (pid_t)former, false);
-	sup_symcache_flush(s->syms, tid);
+	sup_names_forget(s, tid);
+	sup_proc_exec(s, tid);
 }
 
 static void handle_stop(struct sup_session *s, pid_t tid, int status)
@@ -113,6 +118,17 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 	}
 }
 
+void sup_note_exit(struct sup_session *s, pid_t tid, int status)
+{
+	sup_thread_mark(&s->threads, tid, false);
+	/* a leader's end is reported after all its threads': the process is gone */
+	sup_proc_gone(s, tid);
+	if (tid == s->pid) {
+		s->status = status;
+		s->pid_done = true;
+	}
+}
+
 int sup_run(struct sup_session *s)
 {
 	for (;;) {
@@ -132,11 +148,7 @@ int sup_run(struct sup_session *s)
 			return -errno;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			sup_thread_mark(&s->threads, tid, false);
-			if (tid == s->pid) {
-				s->status = status;
-				s->pid_done = true;
-			}
+			sup_note_exit(s, tid, status);
 			continue;
 		}
 		if (WIFSTOPPED(status))

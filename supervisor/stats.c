@@ -175,17 +175,28 @@ static void report_threads(struct sup_session *s)
 {
 	struct sup_threads *t = &s->threads;
 	const struct sup_thread **list = calloc(t->size ? t->size : 1, sizeof(*list));
-	unsigned n = 0, quiet = 0;
+	pid_t *procs = calloc(t->size ? t->size : 1, sizeof(*procs));
+	unsigned n = 0, quiet = 0, nprocs = 0;
 
-	if (!list)
-		return;
+	if (!list || !procs)
+		goto out;
 	for (unsigned i = 0; i < t->size; i++) {
 		const struct sup_thread *e = &t->slot[i];
+		pid_t tgid = e->tgid ? e->tgid : e->tid;
+		unsigned k;
 
-		if (e->tid > 0 && e->accesses)
+		if (e->tid <= 0)
+			continue;
+		if (e->accesses) {
 			list[n++] = e;
-		else
-			quiet += e->tid > 0;
+			continue;
+		}
+		/* threads and processes are counted apart: a forked child is both */
+		quiet++;
+		for (k = 0; k < nprocs && procs[k] != tgid; k++)
+			;
+		if (k == nprocs)
+			procs[nprocs++] = tgid;
 	}
 	qsort(list, n, sizeof(*list), by_tid);
 	sup_msgf(s, SUP_MSG_INFO, "  %-10s %10s %12s", "thread", "process", "instructions");
@@ -195,9 +206,14 @@ static void report_threads(struct sup_session *s)
 			 (int)list[i]->tgid, list[i]->accesses);
 	if (n > 64)
 		sup_msgf(s, SUP_MSG_INFO, "  (%u more threads used the map)", n - 64);
-	if (quiet)
+	if (quiet && nprocs > 1)
+		sup_msgf(s, SUP_MSG_INFO, "  (%u traced threads in %u processes did not use "
+			 "the map)", quiet, nprocs);
+	else if (quiet)
 		sup_msgf(s, SUP_MSG_INFO, "  (%u traced thread%s did not use the map)", quiet,
 			 quiet == 1 ? "" : "s");
+out:
+	free(procs);
 	free(list);
 }
 

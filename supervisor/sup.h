@@ -79,13 +79,16 @@ struct sup_stats {
 
 struct sup_cache;
 struct sup_symcache;
+struct sup_symbols;
 struct sup_detail;
+struct sup_procs;
 
 /* A traced thread (threads.c). */
 struct sup_thread {
 	pid_t tid;		/* 0: empty slot, -1: deleted */
 	pid_t tgid;		/* its process, 0 until someone needs it */
 	bool traced;		/* still traced by us (false once it exited or we let go) */
+	bool let_go;		/* sup_detach_all() detached it (tgid is then known) */
 	uint64_t accesses;	/* emulated map instructions (--stats) */
 };
 
@@ -114,7 +117,10 @@ struct sup_session {
 	unsigned detached;	/* threads sup_detach_all() let go */
 	struct sup_threads threads;
 	struct sup_symcache *syms;	/* symbol names for --trace, --stats, backtraces */
+	struct sup_symbols *symbols;	/* symbol tables, loaded at the first name needed */
 	struct sup_detail *detail;	/* --stats counters, or NULL */
+	uint64_t *bt_hits;	/* accesses each --backtrace-on-access site matched */
+	struct sup_procs *procs;	/* per-process records (procs.c) */
 };
 
 /*
@@ -141,6 +147,12 @@ struct sup_attach_error {
 	bool zombie;		/* the process has exited, its parent did not reap it */
 	bool kthread;		/* a kernel thread: no user space to serve */
 	pid_t tracer_pid;	/* another tracer already has it */
+	/*
+	 * This session already serves the process (the pid given twice, or
+	 * a thread of a process attached before): err is EALREADY.
+	 */
+	bool duplicate;
+	pid_t tgid;		/* the process pid belongs to, once known */
 };
 
 /*
@@ -153,8 +165,9 @@ int sup_session_init(struct sup_session *s, const struct sup_config *cfg);
  * Attach to every thread of process pid (or of the process thread pid
  * belongs to) with PTRACE_SEIZE, rescanning
  * /proc/PID/task until no new thread appears; *nthreads gets the count.
- * Several processes may be attached to one session.  On failure no
- * thread of pid stays attached.
+ * Several processes may be attached to one session; one already
+ * attached is refused with -EALREADY (err->duplicate) and stays served.
+ * On other failures no thread of pid stays attached.
  */
 int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
 	       struct sup_attach_error *err);
@@ -166,6 +179,32 @@ int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
  * in a group-stop stays stopped.  Returns the number of threads let go.
  */
 int sup_detach_all(struct sup_session *s);
+
+/* What sup_bt_sites_check() found for one --backtrace-on-access site. */
+enum sup_site_state {
+	SUP_SITE_OK,		/* all, an address, or a function (the offset inside it) */
+	SUP_SITE_EMPTY,		/* "" */
+	SUP_SITE_BAD_ADDRESS,	/* starts with a digit, but is not a number */
+	SUP_SITE_BAD_OFFSET,	/* function+off, off at or past its end (size) */
+	SUP_SITE_NOT_FOUND,	/* no such function in the program (or processes) */
+};
+
+struct sup_site_check {
+	enum sup_site_state state;
+	uint64_t size;		/* SUP_SITE_BAD_OFFSET: the function's size */
+};
+
+/*
+ * Check --backtrace-on-access sites before the run: against the
+ * program file exe (its libraries are not loaded yet), or, with exe
+ * NULL, against the running processes pids[0..npids) and every library
+ * they have loaded.  out[i] is the verdict on sites[i].
+ */
+void sup_bt_sites_check(const char *const *sites, unsigned n, const char *exe,
+			const pid_t *pids, unsigned npids, struct sup_site_check *out);
+
+/* At the end: a warning (SUP_MSG_WARNING) for each site that matched no access. */
+void sup_bt_sites_report(struct sup_session *s);
 
 /* Emit the --stats summary (SUP_MSG_INFO lines). */
 void sup_stats_report(struct sup_session *s);

@@ -140,12 +140,11 @@ enum dt_imm {
 #define DT_CPU_MOVBE	0x08
 #define DT_CPU_SSE42	0x10
 #define DT_CPU_POPCNT	0x20
-#define DT_CPU_LZCNT	0x40
-#define DT_CPU_CX16	0x80
-#define DT_CPU_AVX	0x100	/* AVX and the OS saves the state (XCR0) */
-#define DT_CPU_AVX512	0x200	/* AVX-512 F BW DQ VL and the OS saves the state */
-#define DT_CPU_XSAVE	0x400	/* XSAVE enabled by the OS */
-#define DT_NCPU		11
+#define DT_CPU_CX16	0x40
+#define DT_CPU_AVX	0x80	/* AVX and the OS saves the state (XCR0) */
+#define DT_CPU_AVX512	0x100	/* AVX-512 F BW DQ VL and the OS saves the state */
+#define DT_CPU_XSAVE	0x200	/* XSAVE enabled by the OS */
+#define DT_NCPU		10
 
 struct dt_case;
 typedef void dt_setup_fn(struct dt_case *c, struct dt_rng *r);
@@ -332,6 +331,11 @@ bool dt_run_case(struct dt_case *c, struct dt_result *res);
 int dt_vec_init(void);
 /* dt_generate() for a DT_ENC_VEC row: pick a form of the family, state, operands. */
 void dt_vec_generate(struct dt_case *c, struct dt_rng *r);
+/*
+ * Print a note for each vector form of the families filter selects that
+ * the CPU cannot run; return how many forms that is.
+ */
+unsigned dt_vec_notes(const char *filter);
 /* dt_run_case() for DT_ENC_VEC cases (compares the vector/x87 state too). */
 bool dt_vec_run_case(struct dt_case *c, struct dt_result *res);
 

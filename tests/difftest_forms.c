@@ -155,8 +155,9 @@ const struct dt_form dt_forms[] = {
 
 	L("bsf", BITSCAN, 1, 0xbc, SWDQ, REG, OPS, RD, NOI, 0, 0, 0, dt_su_zero_src),
 	L("bsr", BITSCAN, 1, 0xbd, SWDQ, REG, OPS, RD, NOI, 0, 0, 0, dt_su_zero_src),
-	L("tzcnt", BITSCAN, 1, 0xbc, SWDQ, REG, OPS, RD, NOI, 0xf3, 0, DT_CPU_BMI1, dt_su_zero_src),
-	L("lzcnt", BITSCAN, 1, 0xbd, SWDQ, REG, OPS, RD, NOI, 0xf3, 0, DT_CPU_LZCNT, dt_su_zero_src),
+	/* without BMI1 / LZCNT the CPU runs these bytes as BSF / BSR, and so does the emulator */
+	L("tzcnt", BITSCAN, 1, 0xbc, SWDQ, REG, OPS, RD, NOI, 0xf3, 0, 0, dt_su_zero_src),
+	L("lzcnt", BITSCAN, 1, 0xbd, SWDQ, REG, OPS, RD, NOI, 0xf3, 0, 0, dt_su_zero_src),
 	L("popcnt", BITSCAN, 1, 0xb8, SWDQ, REG, OPS, RD, NOI, 0xf3, 0, DT_CPU_POPCNT, dt_su_zero_src),
 
 	L("xchg", XCHG, 0, 0x86, S1, REG, OPS, RW, NOI, 0, DT_LOCK, 0, NULL),

@@ -47,8 +47,6 @@ unsigned dt_cpu_features(void)
 		f |= b & bit_BMI2 ? DT_CPU_BMI2 : 0;
 		f |= b & bit_ADX ? DT_CPU_ADX : 0;
 	}
-	if (__get_cpuid(0x80000001, &a, &b, &c, &d))
-		f |= c & bit_LZCNT ? DT_CPU_LZCNT : 0;
 	return f | dt_cpu_vec_features();
 }
 

@@ -43,6 +43,7 @@ struct fz_ref {
 	uint16_t gpr_written;	/* registers Zydis says the instruction may write */
 	uint64_t flags_written;
 	bool branch, string;
+	const char *lacks;	/* the CPU lacks the instruction's feature (its name), or NULL */
 };
 
 static uint64_t fz_mix(uint64_t *s)
@@ -118,6 +119,35 @@ static int fz_write(void *ctx, uint64_t addr, const void *buf, size_t len)
 	return fz_access(ctx, addr, len, NULL, buf);
 }
 
+/*
+ * The general-purpose instructions the emulator runs on the CPU (the
+ * fastops): the name of the feature one needs if this CPU lacks it, else
+ * NULL.  (TZCNT and LZCNT run as BSF and BSR without BMI1 and LZCNT, in a
+ * target too; MOVBE and CMPXCHG16B are emulated in C.)
+ */
+static const char *fz_cpu_lacks(ZydisISASet isa)
+{
+	static unsigned c1, b7;
+	static bool known;
+	unsigned a, b, c, d;
+
+	if (!known) {
+		if (__get_cpuid(1, &a, &b, &c, &d))
+			c1 = c;
+		if (__get_cpuid_count(7, 0, &a, &b, &c, &d))
+			b7 = b;
+		known = true;
+	}
+	switch (isa) {
+	case ZYDIS_ISA_SET_POPCNT:	return c1 & bit_POPCNT ? NULL : "POPCNT";
+	case ZYDIS_ISA_SET_SSE42:	return c1 & bit_SSE4_2 ? NULL : "SSE4.2";
+	case ZYDIS_ISA_SET_BMI1:	return b7 & bit_BMI ? NULL : "BMI1";
+	case ZYDIS_ISA_SET_BMI2:	return b7 & bit_BMI2 ? NULL : "BMI2";
+	case ZYDIS_ISA_SET_ADOX_ADCX:	return b7 & bit_ADX ? NULL : "ADX";
+	default:			return NULL;
+	}
+}
+
 static void fz_reference(const struct fuzz_case *c, struct fz_ref *r)
 {
 	ZydisDecoder dec;
@@ -130,6 +160,7 @@ static void fz_reference(const struct fuzz_case *c, struct fz_ref *r)
 		return;
 	r->ok = true;
 	r->len = zi.length;
+	r->lacks = fz_cpu_lacks(zi.meta.isa_set);
 	for (unsigned i = 0; i < zi.operand_count; i++) {
 		ZydisRegister big;
 
@@ -399,6 +430,12 @@ bool fuzz_emu_check(const struct fuzz_case *c, char *why, size_t whylen)
 	fuzz_emu_stats.bad += dst == REGMAP_EMU_BAD_INSN;
 	vec = dst == REGMAP_EMU_OK && regmap_emu_insn_needs_xstate(&insn);
 	fuzz_emu_stats.vector += vec;
+	if (dst == REGMAP_EMU_OK && !vec && ref.lacks) {
+		/* a target gets SIGILL for it: nothing to emulate, nothing to run */
+		fuzz_emu_stats.cpu_lacks++;
+		fuzz_emu_stats.lacks = ref.lacks;
+		return true;
+	}
 
 	for (unsigned i = 0; i < FUZZ_MEM_SIZE; i += 8) {
 		uint64_t v = fz_mix(&s);

@@ -31,6 +31,19 @@ for f in regmap-run libregmap.so.0 libregmap.a regmap.h regmap.pc \
 	if [ -n "$p" ]; then ok "installed $f (${p#"$dest/root"})"; else bad "$f not installed"; fi
 done
 
+# the installed regmap-run finds the installed library from where it is
+# (BINDIR/../lib), wherever the tree was installed or moved to
+rr=$(find "$dest/root" -name regmap-run -type f | head -n 1)
+lib=$(find "$dest/root" -name libregmap.so.0 | head -n 1)
+if [ -n "$rr" ] && [ -n "$lib" ] &&
+   out=$(env -u REGMAP_LIBRARY -u LD_PRELOAD "$rr" --in-process /usr/bin/env 2>"$dest/log") &&
+   pre=$(printf '%s\n' "$out" | sed -n 's/^LD_PRELOAD=//p') &&
+   [ -n "$pre" ] && [ "$(realpath "$pre")" = "$(realpath "$lib")" ]; then
+	ok "installed regmap-run --in-process preloads the library installed beside it"
+else
+	bad "installed regmap-run --in-process: LD_PRELOAD='${pre-}', want $lib" "$dest/log"
+fi
+
 pc=$(find "$dest/root" -name regmap.pc | head -n 1)
 [ -n "$pc" ] || { echo "$pass passed, $fail failed"; exit 1; }
 PKG_CONFIG_LIBDIR=$(dirname "$pc")

@@ -65,7 +65,7 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ASAN_OPTIONS
 run "$T_DIR/t_noptrace" $RR /bin/true
 if [ "$status" = 77 ]; then
-	echo "skip: seccomp filters not available"
+	skip "ptrace refused by seccomp: seccomp filters are not available here"
 else
 	expect_status 125 "ptrace refused by seccomp"
 	expect_in err "seccomp" "seccomp diagnosis"
@@ -77,6 +77,6 @@ if command -v strace >/dev/null 2>&1 && strace -o /dev/null /bin/true 2>/dev/nul
 	expect_status 125 "under strace -f"
 	expect_in err "already traced by pid [0-9]* (strace)" "already-traced diagnosis"
 else
-	echo "skip: strace not usable here"
+	skip "a program already traced: strace is not installed or cannot trace here"
 fi
 finish
