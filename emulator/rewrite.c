@@ -85,6 +85,7 @@ static enum regmap_rw_kind rw_trap(struct regmap_rw_plan *p, enum regmap_rw_reas
 	p->kind = REGMAP_RW_TRAP;
 	p->reason = why;
 	p->nrewind = 0;
+	p->exits = 0;
 	p->stub_len = 0;
 	p->stack_below = 0;
 	memcpy(p->bytes, p->orig, p->len);

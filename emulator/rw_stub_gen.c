@@ -381,6 +381,7 @@ bool rw_stub(const struct rw_site *m, struct regmap_rw_plan *plan)
 		};
 
 		plan->nrewind = 0;
+		plan->exits = 0;
 		rw_stub_shape(&g);
 		if (g.bad || g.o.over)
 			return false;

@@ -113,8 +113,10 @@ static void dt_rw_state(const struct dt_case *c, uint64_t seed, bool step,
 		if (at < DT_RW_STACK)
 			dt_rw_init_stack[at] = c->scratch_init[i];
 	}
+	/* CALL/JMP to the landing pad, or sometimes to a non-canonical address (#GP) */
 	if (c->form->setup == dt_su_branch && c->mem_off != REGMAP_OFF_RIP)
-		dt_img_put(s, c->mem_off, dt_rw_landing(), 8);
+		dt_img_put(s, c->mem_off, dt_chance(&r, 85) ? dt_rw_landing() :
+			   (dt_rand(&r) | 1ull << 63) & ~(1ull << 62), 8);
 	s->rip = dt_rw_site();
 }
 
