@@ -11,7 +11,7 @@
  *
  * The instruction comes first and the NOP after, except for calls: the
  * return address pushed must be N, so the NOP comes first and the call
- * ends at N; its fault, if any, is at site + k, a rewind point.
+ * ends at N.  Either way the instruction is the plan's one rewind point.
  */
 #include "rw_internal.h"
 
@@ -174,13 +174,19 @@ bool rw_inplace(const struct rw_site *m, struct regmap_rw_plan *plan, bool emit)
 	if (nop_first) {
 		rw_nops(&site, insn->len - o.len);
 		rw_put(&site, code, o.len);
-		plan->rewind[plan->nrewind++] = (struct regmap_rw_rewind){
-			.in_stub = 0, .off = (uint8_t)(insn->len - o.len),
-			.rsp_add = 0, .reg = REGMAP_RW_NOREG,
-		};
 	} else {
 		rw_put(&site, code, o.len);
 		rw_nops(&site, insn->len - o.len);
 	}
+	/*
+	 * The instruction's fault is the original's, except that the
+	 * original met its #PF on the map first: with AC set, a push to a
+	 * misaligned rsp faults here but not there.  So its fault, too, goes
+	 * back to the emulator, which gives the original's outcome.
+	 */
+	plan->rewind[plan->nrewind++] = (struct regmap_rw_rewind){
+		.in_stub = 0, .off = (uint8_t)(nop_first ? insn->len - o.len : 0),
+		.rsp_add = 0, .reg = REGMAP_RW_NOREG,
+	};
 	return !site.over && site.len == insn->len;
 }

@@ -84,7 +84,12 @@ START_TEST(register_forms)
 {
 	PLAN(0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0);		/* mov rax, [0x10] */
 	SITE_IS(0x48, 0x8b, 0xc2);				/* mov rax, rdx */
-	ck_assert_uint_eq(plan.nrewind, 0);
+	/* its fault (with AC set, say) goes back to the emulator */
+	ck_assert_uint_eq(plan.nrewind, 1);
+	ck_assert_uint_eq(plan.rewind[0].in_stub, 0);
+	ck_assert_uint_eq(plan.rewind[0].off, 0);
+	ck_assert_uint_eq(plan.rewind[0].rsp_add, 0);
+	ck_assert_uint_eq(plan.rewind[0].reg, REGMAP_RW_NOREG);
 	ck_assert_uint_eq(plan.stack_below, 0);
 	ck_assert_uint_eq(plan.map_off, 0x10);
 	ck_assert_uint_eq(plan.map_len, 8);

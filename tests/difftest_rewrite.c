@@ -30,6 +30,7 @@
 
 #define DT_RW_RF	0x10000ull	/* rflags.RF: set in a fault's saved flags */
 #define DT_RW_GUARD_PCT	4		/* cases with rsp just above the guard page */
+#define DT_RW_AC_PCT	8		/* cases run with rflags.AC set */
 
 static uint8_t dt_rw_init_stack[DT_RW_STACK];
 static uint8_t dt_rw_emu_stack[DT_RW_STACK];
@@ -37,6 +38,7 @@ static uint8_t dt_rw_tmp_stack[DT_RW_STACK];
 static struct regmap_rw_plan dt_rw_plan;
 uint64_t dt_rw_unstepped;		/* --step cases run straight (see dt_rw_native) */
 uint64_t dt_rw_steps_total;		/* single steps inside planted code, stack overwritten */
+uint64_t dt_rw_ac;			/* cases run with AC set */
 
 static uint64_t dt_rw_base(void)
 {
@@ -117,6 +119,14 @@ static void dt_rw_state(const struct dt_case *c, uint64_t seed, bool step,
 	if (c->form->setup == dt_su_branch && c->mem_off != REGMAP_OFF_RIP)
 		dt_img_put(s, c->mem_off, dt_chance(&r, 85) ? dt_rw_landing() :
 			   (dt_rand(&r) | 1ull << 63) & ~(1ull << 62), 8);
+	/*
+	 * With AC set, misaligned accesses of planted code fault (#AC) where
+	 * the original's first met #PF on the map: they must be rewind
+	 * points.  (The CPU's own run of the original is no reference then:
+	 * on the redirected copy of the map it would fault with #AC too.)
+	 */
+	if (!step && dt_chance(&r, DT_RW_AC_PCT))
+		s->rflags |= REGMAP_FLAGS_AC;
 	s->rip = dt_rw_site();
 }
 
@@ -238,8 +248,7 @@ static bool dt_rw_rewind(const struct dt_case *c, const struct regmap_cpu *s,
 			 (unsigned long long)r->cpu.rip);
 		return false;
 	}
-	if (!(p->kind == REGMAP_RW_INPLACE && r->cpu.rip == p->site) &&
-	    !regmap_rw_rewind_at(p, r->cpu.rip, r->cpu.gpr[REGMAP_RSP], &fix)) {
+	if (!regmap_rw_rewind_at(p, r->cpu.rip, r->cpu.gpr[REGMAP_RSP], &fix)) {
 		snprintf(why, size, "signal %d (code %d) at %#llx, not a rewind point", r->signo,
 			 r->si_code, (unsigned long long)r->cpu.rip);
 		return false;
@@ -414,9 +423,10 @@ bool dt_rw_case(const struct dt_case *c, uint64_t seed, bool step, bool print,
 		return true;
 	}
 	dt_rw_state(c, seed, step, &s, &guard);
-	if (!dt_rw_reference(c, &s, &e, &est, why, size) ||
+	if ((!(s.rflags & REGMAP_FLAGS_AC) && !dt_rw_reference(c, &s, &e, &est, why, size)) ||
 	    !dt_rw_native(c, &s, step, print, &outcome, why, size))
 		return false;
+	dt_rw_ac += !!(s.rflags & REGMAP_FLAGS_AC);
 	dt_rw_count(c, &dt_rw_plan, outcome, guard);
 	return true;
 }

@@ -89,6 +89,9 @@ void dt_rw_summary(void)
 	printf("difftest: rewrite: %" PRIu64 " of %" PRIu64
 	       " general-purpose constant-address cases rewritten (%.2f%%)\n",
 	       gp_rw, gp_sites, dt_pct(gp_rw, gp_sites));
+	if (dt_rw_ac)
+		printf("difftest: rewrite: %" PRIu64 " rewritten cases run with AC set "
+		       "(compared with the emulator only)\n", dt_rw_ac);
 	if (dt_rw_steps_total)
 		printf("difftest: rewrite: %" PRIu64 " single steps inside planted code, the stack "
 		       "below rsp overwritten at each\n", dt_rw_steps_total);
