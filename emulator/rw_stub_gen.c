@@ -1,10 +1,10 @@
 /*
  * The stub shapes (doc/REWRITE.md 3.2, 3.7, 3.8): the generic stack-copy
- * scheme, PUSH, POP, CALL, JMP, which use rsp implicitly, and CMPXCHG16B.  Each
- * copies the map slots it needs into the image in its frame, runs the
- * instruction (or its data movement) on the image, copies back what was
- * written, map write last, and leaves through one of the exits of
- * rw_stub.c.  Writes of the rip slot are checked for a canonical target
+ * scheme, PUSH, POP, CALL, JMP, which use rsp implicitly, and
+ * CMPXCHG16B.  Each copies the map slots it needs into the image in its
+ * frame, runs the instruction (or its data movement) on the image, copies
+ * back what was written, map write last, and leaves through one of the
+ * exits of rw_stub.c.  Writes of the rip slot are checked for a canonical target
  * first: the emulator would jump there, so a bad one goes to the
  * fallback (the emulator) instead of faulting inside the stub.
  */
