@@ -33,6 +33,7 @@ static unsigned rw_slots(const struct rw_site *m, struct rw_slot *sl)
 		x->b = (m->d + m->s < lo + 8 ? m->d + m->s : lo + 8) - lo;
 		x->img = RW_FR_IMG + 8 * (int)j;
 		x->wr = m->access != RW_R;
+		x->regmod = false;	/* rip and rflags: merged or taken whole at the exit */
 		if (x->slot == RW_SLOT_RSP)
 			x->regmod = m->rsp_op_written;
 		else if (x->slot < 16)
