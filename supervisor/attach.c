@@ -41,7 +41,7 @@ static int seize(pid_t tid, const struct sup_config *cfg)
 	long opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD;
 
 	if (cfg->follow_forks)
-		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE;
 	return ptrace(PTRACE_SEIZE, tid, NULL, (void *)opts) < 0 ? -errno : 0;
 }
 
@@ -202,7 +202,7 @@ static bool detach_stop(struct sup_session *s, pid_t tid, int st)
 	switch (st >> 16) {
 	case 0:
 		deliver = sig;
-		if (sig == SIGSEGV) {
+		if (sig == SIGSEGV || sig == SIGBUS) {
 			deliver = sup_fault(s, tid);
 			if (deliver < 0)
 				return true;	/* gone */
@@ -227,6 +227,10 @@ int sup_detach_all(struct sup_session *s)
 	uint64_t deadline = now_ms() + 3000;
 	int detached = 0;
 
+	/* threads the world holds go on first; their queued stops come below */
+	for (unsigned i = 0; i < s->threads.size; i++)
+		s->threads.slot[i].wstay = false;
+	sup_world_resume(s);
 	for (unsigned i = 0; i < s->threads.size; i++) {
 		struct sup_thread *t = &s->threads.slot[i];
 
@@ -238,7 +242,7 @@ int sup_detach_all(struct sup_session *s)
 	}
 	while (count_traced(s)) {
 		int st;
-		pid_t tid = waitpid(-1, &st, __WALL | WNOHANG);
+		pid_t tid = sup_wait_opts(s, &st, WNOHANG);
 
 		if (tid < 0 && errno == EINTR)
 			continue;

@@ -73,8 +73,8 @@ void sup_regs_from_cpu(struct user_regs_struct *ur, const struct regmap_cpu *cpu
 /* ---- the per-fault path (fault.c) ---- */
 
 /*
- * Handle the SIGSEGV signal-delivery-stop of tid: emulate a map access or
- * prepare the signal the program gets.  Returns the signal to continue
+ * Handle the SIGSEGV (or SIGBUS) signal-delivery-stop of tid: emulate a
+ * map access or prepare the signal the program gets.  Returns the signal to continue
  * with (0 after an emulated instruction), or a negative errno if the
  * thread vanished.
  */
@@ -93,6 +93,7 @@ struct sup_fault_info {
 	size_t nbytes;
 	uint64_t fault_addr;		/* PARTIAL, MEM_FAULT */
 	const char *why;		/* overrides the explanation, or NULL */
+	bool tf;			/* TF was set: the CPU traps after the instruction */
 };
 
 /* snprintf at buf+*len that never runs past size; *len advances */
@@ -162,12 +163,100 @@ pid_t sup_thread_tgid(struct sup_session *s, pid_t tid);
 
 /* ---- thread table (threads.c) ---- */
 
-/* The entry of tid; with add, create it if missing (NULL only if out of memory). */
+/*
+ * The entry of tid; with add, create it if missing (NULL only if out of
+ * memory).  Adding a thread may move every entry (see threads.c).
+ */
 struct sup_thread *sup_thread_get(struct sup_threads *t, pid_t tid, bool add);
 void sup_thread_del(struct sup_threads *t, pid_t tid);
 /* Record that tid is (no longer) traced by us; adds it if traced. */
 void sup_thread_mark(struct sup_threads *t, pid_t tid, bool traced);
 void sup_threads_free(struct sup_threads *t);
+
+/* ---- stopping the world (world.c) ---- */
+
+/* sup_thread.wstate */
+enum {
+	SUP_W_NONE = 0,		/* the loop's: running, or in a stop being handled */
+	SUP_W_PENDING,		/* interrupted, its stop not seen yet */
+	SUP_W_HELD,		/* stopped and held; resumed by sup_world_resume() */
+	SUP_W_HELD_LISTEN,	/* held in a group-stop: PTRACE_LISTEN again at resume */
+	SUP_W_RUN,		/* let go by a partial resume while others stay held */
+};
+
+/*
+ * Stop every traced thread of the session that is running (all-stop);
+ * threads already in a ptrace-stop that the loop has not resumed yet
+ * (e.g. the one being served, named by except; 0 for none) stay as they
+ * are.  Events that waitpid() returns meanwhile for other reasons (a
+ * signal-delivery-stop, a new clone, an exit, a SIGSEGV map access) are
+ * queued, not lost; the threads they belong to are in a ptrace-stop and
+ * count as stopped.  New threads created meanwhile end up stopped too;
+ * a thread in a group-stop is held in it; a thread blocked in vfork()
+ * counts as stopped.  The stopped threads stay stopped until
+ * sup_world_resume().  Returns 0, -EBUSY if the world is already
+ * stopped with another scope, or -errno.
+ */
+int sup_world_stop(struct sup_session *s, pid_t except);
+/*
+ * The same for the threads of one scope: SUP_WORLD_PROCESS stops the
+ * threads of the process of thread key, SUP_WORLD_MM the threads that
+ * share key's address space (kcmp(KCMP_VM); the process where kcmp is
+ * not available).  Threads outside the scope run on and their events
+ * are handed to the loop as usual.  Stopping again with the same scope
+ * while stopped stops the threads a partial resume let go.
+ */
+int sup_world_stop_scope(struct sup_session *s, pid_t except,
+			 enum sup_world_scope scope, pid_t key);
+/*
+ * Resume what sup_world_stop() stopped, exactly as each was running
+ * before: a thread stopped by PTRACE_INTERRUPT is PTRACE_CONT'ed with no
+ * signal, one whose resume the loop deferred (sup_resume()) gets the
+ * signal the loop meant to deliver, a thread in a group-stop is put back
+ * into it with PTRACE_LISTEN, a thread with .step set is single-stepped.
+ * Threads with .wstay set stay held (the world stays stopped for them).
+ * Queued events are handed to the event loop by sup_wait(), in order.
+ */
+int sup_world_resume(struct sup_session *s);
+/*
+ * The caller has tid in a ptrace-stop (wait status status) and gives it
+ * to the stopped world: it is held until sup_world_resume().
+ */
+void sup_world_hold(struct sup_session *s, pid_t tid, int status);
+/* Is the world holding tid (stopped, its resume deferred)? */
+bool sup_world_holds(struct sup_session *s, struct sup_thread *t);
+/* Does tid belong to the stopped world's scope? */
+bool sup_world_member(struct sup_session *s, struct sup_thread *t);
+/* Any queued event of a thread in the stopped world's scope? */
+bool sup_world_queued(struct sup_session *s);
+/*
+ * The event loop's waitpid(-1, ..., __WALL | options): queued events
+ * first.  While the world is stopped, events of held threads are queued
+ * rather than returned, unless s->world.drain is set (then those of
+ * threads without .wstay are returned, and their resumes deferred).
+ */
+pid_t sup_wait(struct sup_session *s, int *status);
+pid_t sup_wait_opts(struct sup_session *s, int *status, int options);
+/*
+ * The loop's way to continue a tracee after a stop (PTRACE_CONT with
+ * sig, or PTRACE_SINGLESTEP when .step is set), and to leave it in a
+ * group-stop (PTRACE_LISTEN).  For a thread the stopped world holds, the
+ * resume is recorded and done by sup_world_resume().
+ */
+void sup_resume(struct sup_session *s, pid_t tid, int sig);
+void sup_listen(struct sup_session *s, pid_t tid);
+/* A signalfd that is readable when SIGCHLD is pending (SIGCHLD blocked), or -errno. */
+int sup_sigchld_fd(struct sup_session *s);
+/* Read the signalfd empty (before a waitpid(WNOHANG) drain). */
+void sup_sigchld_clear(struct sup_session *s);
+/* Forget a thread's world state (it exited, or we let go of it). */
+void sup_world_forget(struct sup_session *s, struct sup_thread *t);
+void sup_world_free(struct sup_session *s);
+
+/* ---- the event loop (loop.c) ---- */
+
+/* One waitpid() result: decide and resume (sup_run() is sup_wait() + this). */
+void sup_handle_event(struct sup_session *s, pid_t tid, int status);
 
 /* ---- --stats and --backtrace-on-access (stats.c, btsite.c) ---- */
 
@@ -198,6 +287,11 @@ bool sup_proc_sig_caught(pid_t tid, int sig);
  * *flags gets the task's flags (field 9) if flags is not NULL.
  */
 char sup_proc_stat(pid_t tid, unsigned long *flags);
+/*
+ * /proc/TID/stat read into buf: a pointer to its fields from the third
+ * (the state letter) on, past the command name, or NULL if it is gone.
+ */
+const char *sup_proc_stat_fields(pid_t tid, char *buf, size_t size);
 
 /* The signal set on the "key:" line of /proc/TID/status (SigPnd, SigBlk, ...): 0 or -errno. */
 int sup_proc_sigmask(pid_t tid, const char *key, uint64_t *mask);
@@ -271,5 +365,32 @@ void sup_note_exit(struct sup_session *s, pid_t tid, int status);
  * call with a temporary signal mask, see inject.c), -EINVAL (32-bit code).
  */
 int sup_inject_syscall(struct sup_session *s, pid_t tid, long nr, const long args[6], long *ret);
+
+/* ---- signal actions of the target (sigact.c) ---- */
+
+/* rt_sigaction's struct on x86-64 */
+struct sup_ksigaction {
+	uint64_t handler;	/* or SIG_DFL (0), SIG_IGN (1) */
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+/*
+ * rt_sigaction(sig, act, old) run in stopped thread tid (either pointer
+ * may be NULL), with the structs in scratch memory of the thread (its
+ * stack below the red zone, put back afterwards).  Returns the call's
+ * result (0 or its negative errno) or sup_inject_syscall()'s error.
+ */
+int sup_inject_sigaction(struct sup_session *s, pid_t tid, int sig,
+			 const struct sup_ksigaction *act, struct sup_ksigaction *old);
+
+/*
+ * tid is about to get sig from the CPU (SIGFPE of an emulated division,
+ * SIGTRAP after a single-stepped one): the kernel forces such signals,
+ * so if sig is blocked or ignored, make it SIG_DFL and unblocked, as
+ * force_sig_info_to_task() would.  0, or a negative errno.
+ */
+int sup_force_signal(struct sup_session *s, pid_t tid, int sig);
 
 #endif /* REGMAP_SUP_INTERNAL_H */

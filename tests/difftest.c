@@ -269,6 +269,7 @@ int main(int argc, char **argv)
 		ok = dt_c.form->enc == DT_ENC_VEC ? dt_vec_run_case(&dt_c, &dt_res) :
 						    dt_run_case(&dt_c, &dt_res);
 		dt_count_coverage(&dt_c, &dt_res);
+		dt_addr_count(&dt_c, &dt_res);
 		if (ok && rw_ok) {
 			passed++;
 			if (o.one && o.verbose)
@@ -295,6 +296,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < DT_NCOV; i++)
 		printf("%s %" PRIu64 " %s", i ? "," : "", dt_cov[i], dt_cov_names[i]);
 	printf("\n");
+	dt_addr_print_coverage();
 	if (harness)
 		printf("difftest: %" PRIu64 " of the failures are harness errors (difftest's own)\n",
 		       harness);

@@ -39,6 +39,7 @@ static struct regmap_rw_plan dt_rw_plan;
 uint64_t dt_rw_unstepped;		/* --step cases run straight (see dt_rw_native) */
 uint64_t dt_rw_steps_total;		/* single steps inside planted code, stack overwritten */
 uint64_t dt_rw_ac;			/* cases run with AC set */
+uint64_t dt_rw_addr;			/* rewritten cases with an addressing form */
 
 static uint64_t dt_rw_base(void)
 {
@@ -81,6 +82,15 @@ static enum regmap_emu_status dt_rw_emulate(const struct dt_code *code, struct r
 	return regmap_emu_step(bytes, sizeof(bytes), cpu, &m, NULL);
 }
 
+/* The instruction as the emulator sees it (the plain [disp32] form or an addressing form). */
+static void dt_rw_code(const struct dt_case *c, struct dt_code *code)
+{
+	if (c->form->enc == DT_ENC_VEC)
+		dt_vec_encode(c, false, 0, 0, code);
+	else
+		dt_encode_case(c, false, 0, 0, code);
+}
+
 int dt_rw_init(void)
 {
 	return dt_rw_run_init();
@@ -121,8 +131,8 @@ static void dt_rw_state(const struct dt_case *c, uint64_t seed, bool step,
 	 * faults, and the emulator raises Intel's #GP (checked before the
 	 * push) where AMD's CPUs fault on the push first.
 	 */
-	if (c->form->setup == dt_su_branch && c->mem_off != REGMAP_OFF_RIP)
-		dt_img_put(s, c->mem_off, *guard || dt_chance(&r, 85) ? dt_rw_landing() :
+	if (c->form->setup == dt_su_branch && dt_rw_plan.map_off != REGMAP_OFF_RIP)
+		dt_img_put(s, dt_rw_plan.map_off, *guard || dt_chance(&r, 85) ? dt_rw_landing() :
 			   (dt_rand(&r) | 1ull << 63) & ~(1ull << 62), 8);
 	/*
 	 * With AC set, misaligned accesses of planted code fault (#AC) where
@@ -135,6 +145,11 @@ static void dt_rw_state(const struct dt_case *c, uint64_t seed, bool step,
 	s->rip = dt_rw_site();
 }
 
+static bool dt_rw_canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
 /* The state the CPU's run of the original implies (as difftest_oracle.c). */
 static enum regmap_emu_status dt_rw_expect(const struct dt_case *c, const struct regmap_cpu *s,
 					   const struct dt_rw_out *o, struct regmap_cpu *x)
@@ -144,6 +159,13 @@ static enum regmap_emu_status dt_rw_expect(const struct dt_case *c, const struct
 	uint64_t f;
 
 	*x = *s;
+	/* a jump to where no code is (a 16-bit near target) arrived there */
+	if (o->how == DT_RW_SIGNAL && o->signo == SIGSEGV && o->cpu.rip != s->rip &&
+	    o->fault_addr == o->cpu.rip) {
+		*x = o->cpu;
+		x->rflags &= ~DT_RW_RF;
+		return REGMAP_EMU_OK;
+	}
 	if (o->how == DT_RW_SIGNAL) {
 		if (o->cpu.rip != s->rip)
 			return REGMAP_EMU_BAD_INSN;	/* not at the instruction: harness */
@@ -165,6 +187,12 @@ static enum regmap_emu_status dt_rw_expect(const struct dt_case *c, const struct
 	}
 	if (flags_w)
 		x->rflags = (f & ~(uint64_t)REGMAP_FLAGS_USER) | (x->rflags & REGMAP_FLAGS_USER);
+	/* a write of the rip slot is a jump: to a non-canonical address, #GP there */
+	if (write && c->mem_off < REGMAP_OFF_RFLAGS && c->mem_off + c->mem_size > REGMAP_OFF_RIP &&
+	    !dt_rw_canonical(x->rip)) {
+		*x = *s;
+		return REGMAP_EMU_FAULT_GP;
+	}
 	return REGMAP_EMU_OK;
 }
 
@@ -281,7 +309,7 @@ static bool dt_rw_rewind(const struct dt_case *c, const struct regmap_cpu *s,
 	got = w;
 	got.rflags = s->rflags;
 	memcpy(dt_rw_tmp_stack, dt_rw_stack(), DT_RW_STACK);
-	dt_encode(&c->insn, &code);
+	dt_rw_code(c, &code);
 	st = dt_rw_emulate(&code, &got, dt_rw_tmp_stack);
 	memcpy(dt_rw_stack(), dt_rw_tmp_stack, DT_RW_STACK);
 	if (st != est || (st == REGMAP_EMU_OK && !dt_rw_same(&got, e))) {
@@ -293,11 +321,6 @@ static bool dt_rw_rewind(const struct dt_case *c, const struct regmap_cpu *s,
 		   !memcmp((const uint8_t *)(uintptr_t)r->cpu.rip, p->orig, p->len) ?
 		   DT_RW_O_FALLBACK : DT_RW_O_REWOUND;
 	return true;
-}
-
-static bool dt_rw_canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 /* The planted code's range for single-stepping: the stub, or the site. */
@@ -323,7 +346,7 @@ static bool dt_rw_native(const struct dt_case *c, const struct regmap_cpu *s, bo
 	uint64_t next = s->rip + dt_rw_plan.len, lo, hi;
 	bool plain_exit, own = step;
 
-	dt_encode(&c->insn, &code);
+	dt_rw_code(c, &code);
 	memcpy(dt_rw_emu_stack, dt_rw_init_stack, DT_RW_STACK);
 	est = dt_rw_emulate(&code, &e, dt_rw_emu_stack);
 	plain_exit = est != REGMAP_EMU_OK || e.rip == next || e.rip == dt_rw_landing();
@@ -413,14 +436,14 @@ bool dt_rw_case(const struct dt_case *c, uint64_t seed, bool step, bool print,
 		dt_rw_count(c, NULL, -1, false);
 		return true;
 	}
-	if (c->form->enc == DT_ENC_VEC)
-		dt_vec_encode(c, false, 0, 0, &code);
-	else
-		dt_encode(&c->insn, &code);
-	if (regmap_emu_decode(&insn, code.b, code.len) != REGMAP_EMU_OK ||
-	    !regmap_emu_insn_const_addr(&insn)) {
-		snprintf(why, size, "harness: the case does not decode as a constant-address site");
+	dt_rw_code(c, &code);
+	if (regmap_emu_decode(&insn, code.b, code.len) != REGMAP_EMU_OK) {
+		snprintf(why, size, "harness: the case does not decode");
 		return false;
+	}
+	if (!regmap_emu_insn_const_addr(&insn)) {
+		dt_rw_count(c, NULL, -1, false);	/* an addressing form with registers */
+		return true;
 	}
 	regmap_rw_plan(&insn, dt_rw_site(), dt_rw_stub(), &dt_rw_plan);
 	if (dt_rw_plan.kind == REGMAP_RW_TRAP || c->form->enc == DT_ENC_VEC) {
@@ -428,10 +451,17 @@ bool dt_rw_case(const struct dt_case *c, uint64_t seed, bool step, bool print,
 		return true;
 	}
 	dt_rw_state(c, seed, step, &s, &guard);
-	if ((!(s.rflags & REGMAP_FLAGS_AC) && !dt_rw_reference(c, &s, &e, &est, why, size)) ||
+	/*
+	 * The CPU's run of the original is the reference for the plain
+	 * [disp32] cases; the addressing forms' (moffs32, 0x67, segment
+	 * prefixes) is the plain difftest's, from the case's own state.
+	 */
+	if ((!(s.rflags & REGMAP_FLAGS_AC) && !c->addr.on &&
+	     !dt_rw_reference(c, &s, &e, &est, why, size)) ||
 	    !dt_rw_native(c, &s, step, print, &outcome, why, size))
 		return false;
 	dt_rw_ac += !!(s.rflags & REGMAP_FLAGS_AC);
+	dt_rw_addr += c->addr.on;
 	dt_rw_count(c, &dt_rw_plan, outcome, guard);
 	return true;
 }

@@ -111,7 +111,7 @@ enum dt_rw_outcome {
 	DT_RW_O_N
 };
 
-extern uint64_t dt_rw_unstepped, dt_rw_steps_total, dt_rw_ac;
+extern uint64_t dt_rw_unstepped, dt_rw_steps_total, dt_rw_ac, dt_rw_addr;
 void dt_rw_count(const struct dt_case *c, const struct regmap_rw_plan *plan,
 		 int outcome, bool guard);
 void dt_rw_summary(void);

@@ -20,6 +20,13 @@
 dt_rw_enter:
 	DT_HOST_SAVE
 	mov	%rsp, C(DT_RW_HOSTRSP)
+	/*
+	 * The planted code was just written, perhaps on another CPU:
+	 * serialize before running it (cross-modifying code, as in
+	 * difftest_jit.S).
+	 */
+	xor	%eax, %eax
+	cpuid
 	pushq	C(DT_RW_INFLAGS)
 	popfq
 	DT_GPRS_LOAD(IN)
