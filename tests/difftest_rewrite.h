@@ -5,6 +5,8 @@
  * compared with the CPU's own run of the original from the same state.
  *
  *   difftest_rewrite.c      the per-case check
+ *   difftest_rewrite_ref.c  the references: the emulator, the CPU's run
+ *                           of the original
  *   difftest_rewrite_run.c  the native runner: planted code in its own
  *                           mapping, a real stack with a guard page below,
  *                           exits by jump or by signal, single-stepping
@@ -91,6 +93,30 @@ void dt_rw_get_buffer(uint8_t img[REGMAP_MAP_SIZE]);
 #define DT_RW_STEP_CLOBBER	2
 void dt_rw_run(const struct regmap_cpu *in, int step, uint64_t lo, uint64_t hi,
 	       uint64_t stop, struct dt_rw_out *out);
+
+/* ---- the references (difftest_rewrite_ref.c) ---- */
+
+/* rflags.RF: set in a fault's saved flags, never in user code's */
+#define DT_RW_RF	0x10000ull
+
+/* The test stack's contents before a run, and the emulator's copy of it. */
+extern uint8_t dt_rw_init_stack[DT_RW_STACK], dt_rw_emu_stack[DT_RW_STACK];
+
+uint64_t dt_rw_base(void);		/* the test stack's address */
+/* The emulator's memory callbacks read the test stack copy at ctx. */
+int dt_rw_mem_read(void *ctx, uint64_t addr, void *buf, size_t len);
+enum regmap_emu_status dt_rw_emulate(const struct dt_code *code, struct regmap_cpu *cpu,
+				     uint8_t *mem);
+/* The instruction as the emulator sees it (plain [disp32] or an addressing form). */
+void dt_rw_code(const struct dt_case *c, struct dt_code *code);
+bool dt_rw_canonical(uint64_t a);
+/*
+ * E (the emulator from s, into *e and dt_rw_emu_stack), checked against
+ * the CPU's run of the original from s; false (why) if they differ.
+ */
+bool dt_rw_reference(const struct dt_case *c, const struct regmap_cpu *s,
+		     struct regmap_cpu *e, enum regmap_emu_status *est,
+		     char *why, size_t size);
 
 /* ---- the check (difftest_rewrite.c) ---- */
 
