@@ -21,6 +21,9 @@
 /* x86-64's base page; the map lives in page 0. */
 #define LIB_PAGE_SIZE	4096ul
 
+/* RFLAGS.AC: alignment check */
+#define LIB_RFLAGS_AC	0x40000ull
+
 /* Index of a handled signal in struct lib_state's arrays. */
 enum { LIB_SEGV, LIB_BUS, LIB_NSIG };
 
@@ -54,7 +57,8 @@ void lib_prev_get(int i, struct sigaction *sa);
 void lib_prev_set(int i, const struct sigaction *sa);
 void lib_prev_spend(int i);
 
-/* lib_handler.c: the SA_SIGINFO handler for SIGSEGV and SIGBUS */
+/* lib_handler.c: the SA_SIGINFO handler for SIGSEGV and SIGBUS (entry: clears AC) */
+void lib_on_fault_entry(int sig, siginfo_t *si, void *uc);
 void lib_on_fault(int sig, siginfo_t *si, void *uc);
 
 /* lib_chain.c: what the kernel would have done without regmap */

@@ -27,7 +27,7 @@ static const int lib_sigs[LIB_NSIG] = { [LIB_SEGV] = SIGSEGV, [LIB_BUS] = SIGBUS
 
 static bool lib_is_ours(const struct sigaction *sa)
 {
-	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == lib_on_fault;
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == lib_on_fault_entry;
 }
 
 /* TracerPid from /proc/self/status, 0 if none, -1 if unknown. */
@@ -134,7 +134,7 @@ int regmap_map_registers(void)
 	lib_altstack_ensure(NULL);
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = lib_on_fault;
+	sa.sa_sigaction = lib_on_fault_entry;
 	/*
 	 * Nothing blocked, SIGSEGV included: a signal arriving while our
 	 * handler runs starts the program's handler on top of ours, with our

@@ -202,7 +202,7 @@ static bool detach_stop(struct sup_session *s, pid_t tid, int st)
 	switch (st >> 16) {
 	case 0:
 		deliver = sig;
-		if (sig == SIGSEGV) {
+		if (sig == SIGSEGV || sig == SIGBUS) {
 			deliver = sup_fault(s, tid);
 			if (deliver < 0)
 				return true;	/* gone */

@@ -3,6 +3,7 @@
  * process, and one decision per stop.
  *
  *   signal-delivery-stop, SIGSEGV   -> sup_fault(): emulate or deliver
+ *     (or SIGBUS: an alignment check)
  *   signal-delivery-stop, other     -> deliver the signal unchanged
  *   PTRACE_EVENT_STOP, stop signal  -> group-stop: PTRACE_LISTEN, so the
  *                                      tracee stays stopped until SIGCONT
@@ -50,7 +51,7 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 	uint64_t t0 = 0;
 	int deliver = sig;
 
-	if (sig == SIGSEGV) {
+	if (sig == SIGSEGV || sig == SIGBUS) {
 		if (s->detail)
 			t0 = now_ns();
 		deliver = sup_fault(s, tid);

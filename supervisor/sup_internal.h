@@ -73,8 +73,8 @@ void sup_regs_from_cpu(struct user_regs_struct *ur, const struct regmap_cpu *cpu
 /* ---- the per-fault path (fault.c) ---- */
 
 /*
- * Handle the SIGSEGV signal-delivery-stop of tid: emulate a map access or
- * prepare the signal the program gets.  Returns the signal to continue
+ * Handle the SIGSEGV (or SIGBUS) signal-delivery-stop of tid: emulate a
+ * map access or prepare the signal the program gets.  Returns the signal to continue
  * with (0 after an emulated instruction), or a negative errno if the
  * thread vanished.
  */
