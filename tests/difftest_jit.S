@@ -99,6 +99,16 @@ dt_jit_after:
 	mov	D(DT_D_XMASK), %rax
 	test	%rax, %rax
 	jz	2f
+	/*
+	 * The x87 pointers as the CPU keeps them (AMD's XSAVE stores them
+	 * only with an exception pending), as the emulator's stub takes them:
+	 * FNSTENV masks all x87 exceptions, FLDCW puts the control word back.
+	 */
+	cmpq	$0, D(DT_D_FENVON)
+	je	7f
+	fnstenv	D(DT_D_FENV)
+	fldcw	D(DT_D_FENV)
+7:
 	mov	%rax, %rdx
 	shr	$32, %rdx
 	xsave64	D(DT_D_XAREA)
