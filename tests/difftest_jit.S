@@ -15,9 +15,12 @@
 #include <asm/prctl.h>
 #include <asm/unistd.h>
 
+#include "difftest_gprs.h"
 #include "difftest_jit.h"
 
 #define D(off)	(.Ltmpl + DT_JIT_DATA + (off))(%rip)
+#define IN(off)		D(DT_D_IN + (off))
+#define OUT(off)	D(DT_D_OUT + (off))
 
 /*
  * The fs or gs base := base (an operand), with arch_prctl(): the results
@@ -30,26 +33,32 @@
 	syscall
 .endm
 
+/* In the template, if the case wants them: fs and gs := the operands. */
+.macro SETBASES fs, gs
+	cmpq	$0, D(DT_D_SEGSET)
+	je	.Lnosegs\@
+	SETBASE	ARCH_SET_FS, \fs
+	or	%rax, D(DT_D_SEGERR)
+	SETBASE	ARCH_SET_GS, \gs
+	or	%rax, D(DT_D_SEGERR)
+.Lnosegs\@:
+.endm
+
 	.text
 	.balign 64
 	.globl dt_jit_tmpl, dt_jit_after, dt_jit_land, dt_jit_tmpl_end
 	.type dt_jit_tmpl, @function
 dt_jit_tmpl:
 .Ltmpl:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	DT_HOST_SAVE
 	mov	%rsp, D(DT_D_HOSTRSP)
 	/*
 	 * The instruction was just written to the code page, perhaps on
 	 * another CPU (the thread can move in between): cross-modifying
 	 * code, which needs a serializing instruction before it runs (SDM
-	 * vol. 3, 8.1.3).  Without it about one case in 2*10^6 got #UD or
-	 * ran stale bytes on a virtualized AMD EPYC (in the difftest before
-	 * the addressing forms too).
+	 * vol. 3, 8.1.3).  (The rare random #UD or wrong result seen on a
+	 * virtual machine even so is not this: difftest.c runs a failed case
+	 * again.)
 	 */
 	xor	%eax, %eax
 	cpuid
@@ -69,68 +78,37 @@ dt_jit_tmpl:
 	 * pointer): no C code runs, and dt_jit_sigentry puts them back
 	 * before the signal handler does.
 	 */
-	cmpq	$0, D(DT_D_SEGSET)
-	je	5f
-	SETBASE	ARCH_SET_FS, D(DT_D_FS)
-	or	%rax, D(DT_D_SEGERR)
-	SETBASE	ARCH_SET_GS, D(DT_D_GS)
-	or	%rax, D(DT_D_SEGERR)
-5:
+	SETBASES D(DT_D_FS), D(DT_D_GS)
 	pushq	D(DT_D_INFLAGS)
 	popfq
-	mov	D(DT_D_IN + 0x00), %rax
-	mov	D(DT_D_IN + 0x08), %rcx
-	mov	D(DT_D_IN + 0x10), %rdx
-	mov	D(DT_D_IN + 0x18), %rbx
-	mov	D(DT_D_IN + 0x28), %rbp
-	mov	D(DT_D_IN + 0x30), %rsi
-	mov	D(DT_D_IN + 0x38), %rdi
-	mov	D(DT_D_IN + 0x40), %r8
-	mov	D(DT_D_IN + 0x48), %r9
-	mov	D(DT_D_IN + 0x50), %r10
-	mov	D(DT_D_IN + 0x58), %r11
-	mov	D(DT_D_IN + 0x60), %r12
-	mov	D(DT_D_IN + 0x68), %r13
-	mov	D(DT_D_IN + 0x70), %r14
-	mov	D(DT_D_IN + 0x78), %r15
+	DT_GPRS_LOAD(IN)
 	mov	D(DT_D_IN + 0x20), %rsp
 	jmp	*D(DT_D_INSN)
 
 	.balign 16
 	.fill	DT_JIT_SLOT, 1, 0xcc
 dt_jit_after:
-	mov	%rax, D(DT_D_OUT + 0x00)
-	mov	%rcx, D(DT_D_OUT + 0x08)
-	mov	%rdx, D(DT_D_OUT + 0x10)
-	mov	%rbx, D(DT_D_OUT + 0x18)
-	mov	%rsp, D(DT_D_OUT + 0x20)
-	mov	%rbp, D(DT_D_OUT + 0x28)
-	mov	%rsi, D(DT_D_OUT + 0x30)
-	mov	%rdi, D(DT_D_OUT + 0x38)
-	mov	%r8, D(DT_D_OUT + 0x40)
-	mov	%r9, D(DT_D_OUT + 0x48)
-	mov	%r10, D(DT_D_OUT + 0x50)
-	mov	%r11, D(DT_D_OUT + 0x58)
-	mov	%r12, D(DT_D_OUT + 0x60)
-	mov	%r13, D(DT_D_OUT + 0x68)
-	mov	%r14, D(DT_D_OUT + 0x70)
-	mov	%r15, D(DT_D_OUT + 0x78)
+	DT_GPRS_STORE(OUT)
 	mov	D(DT_D_HOSTRSP), %rsp
 	pushfq
 	popq	D(DT_D_OUTFLAGS)
 	/* the C ABI needs DF=0 */
 	cld
-	cmpq	$0, D(DT_D_SEGSET)
-	je	6f
-	SETBASE	ARCH_SET_FS, D(DT_D_HOSTFS)
-	or	%rax, D(DT_D_SEGERR)
-	SETBASE	ARCH_SET_GS, D(DT_D_HOSTGS)
-	or	%rax, D(DT_D_SEGERR)
-6:
+	SETBASES D(DT_D_HOSTFS), D(DT_D_HOSTGS)
 	/* the vector families: save the state, give the caller a clean FPU */
 	mov	D(DT_D_XMASK), %rax
 	test	%rax, %rax
 	jz	2f
+	/*
+	 * The x87 pointers as the CPU keeps them (AMD's XSAVE stores them
+	 * only with an exception pending), as the emulator's stub takes them:
+	 * FNSTENV masks all x87 exceptions, FLDCW puts the control word back.
+	 */
+	cmpq	$0, D(DT_D_FENVON)
+	je	7f
+	fnstenv	D(DT_D_FENV)
+	fldcw	D(DT_D_FENV)
+7:
 	mov	%rax, %rdx
 	shr	$32, %rdx
 	xsave64	D(DT_D_XAREA)
@@ -142,12 +120,7 @@ dt_jit_after:
 	fldcw	D(DT_D_HOSTMX + 4)
 	ldmxcsr	D(DT_D_HOSTMX)
 2:
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	DT_HOST_RESTORE
 	ret
 
 	/* CALL/JMP m land here: mov and jmp leave the flags alone */
