@@ -92,20 +92,34 @@ static bool interrupted(long rax)
 	       rax == -ERESTARTNOHAND || rax == -ERESTART_RESTARTBLOCK;
 }
 
-/* Inside a call that restores a saved signal mask on its way out? */
+/*
+ * Inside a call that restores a saved signal mask on its way out?  Only
+ * if it was given one (glibc's select() and poll() pass none).
+ */
 static bool temp_mask_call(const struct user_regs_struct *r)
 {
+	uint64_t mask_arg;
+
 	switch ((long)r->orig_rax) {
 	case SYS_rt_sigsuspend:
+		mask_arg = 1;
+		break;
 	case SYS_ppoll:
+		mask_arg = r->r10;
+		break;
 	case SYS_pselect6:
+	case SYS_io_pgetevents:
+		mask_arg = r->r9;
+		break;
 	case SYS_epoll_pwait:
 	case SYS_epoll_pwait2:
-	case SYS_io_pgetevents:
 	case SYS_io_uring_enter:
-		return interrupted((long)r->rax);
+		mask_arg = r->r8;
+		break;
+	default:
+		return false;
 	}
-	return false;
+	return mask_arg && interrupted((long)r->rax);
 }
 
 static int classify(const siginfo_t *si, enum stop_kind *kind)
