@@ -313,6 +313,22 @@ __asm__(
 	"	.cfi_endproc\n"
 	".size lib_on_fault_entry, . - lib_on_fault_entry\n");
 
+/*
+ * Room the emulation wants below its frame: a program's alternate stack
+ * with this much left (a sanitizer's, say) is used as it is.
+ */
+#define LIB_ROOM	(32 * 1024)
+
+/* Bytes left below sp on the alternate stack the handler runs on, 0 if not on one. */
+static size_t lib_room(const ucontext_t *uc, const void *sp)
+{
+	const char *p = sp, *lo = uc->uc_stack.ss_sp;
+
+	if ((uc->uc_stack.ss_flags & SS_DISABLE) || p <= lo || p > lo + uc->uc_stack.ss_size)
+		return 0;
+	return (size_t)(p - lo);
+}
+
 void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	struct lib_fault f = { .sig = sig, .si = si, .uc = ucv, .guarded = true, .id = -1 };
@@ -342,17 +358,17 @@ void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	/*
-	 * On the program's own alternate stack (or, lacking one of ours, on
-	 * its stack), emulate on ours: the program's may be as small as
-	 * SIGSTKSZ, with a frame of its own handler already on it.  There
+	 * On the program's own alternate stack with less than LIB_ROOM left,
+	 * emulate on ours: the program's may be as small as SIGSTKSZ, with a
+	 * frame of its own handler already on it.  There
 	 * nothing may push a signal frame, which the kernel would put at the
 	 * top of the program's alternate stack, over ours: asynchronous
 	 * signals are blocked in this handler (sa_mask), and the memory
 	 * copies use the kernel's checked copies instead of faults.
 	 */
 	t = lib_thread_self(false);
-	if (lib_on_own_stack(t, &f) || (!t && !(t = lib_thread_self(true))) ||
-	    !(stack = lib_thread_stack(t, &size))) {
+	if (lib_on_own_stack(t, &f) || lib_room(uc, &f) >= LIB_ROOM ||
+	    (!t && !(t = lib_thread_self(true))) || !(stack = lib_thread_stack(t, &size))) {
 		lib_emulate(&f);
 	} else {
 		f.guarded = false;

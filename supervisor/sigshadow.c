@@ -141,14 +141,19 @@ void sup_segv_seccomp(struct sup_session *s, pid_t tid)
 void sup_segv_new_process(struct sup_session *s, pid_t parent, pid_t child)
 {
 	struct sup_proc *pp = proc_of(s, parent, false), *cp;
+	struct sup_ksigaction segv;
+	uint8_t src;
 
 	if (!pp)
 		return;
+	/* adding the child may move the table: copy first */
+	segv = pp->segv;
+	src = pp->segv_src == SUP_SEGV_PENDING ? SUP_SEGV_NONE : pp->segv_src;
 	cp = sup_proc_get(s, child, true);
 	if (!cp)
 		return;
-	cp->segv = pp->segv;
-	cp->segv_src = pp->segv_src == SUP_SEGV_PENDING ? SUP_SEGV_NONE : pp->segv_src;
+	cp->segv = segv;
+	cp->segv_src = src;
 }
 
 void sup_segv_exec(struct sup_session *s, pid_t tid)
