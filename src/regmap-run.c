@@ -60,6 +60,12 @@ static void usage(FILE *f)
 "                      (dynamically linked programs only; see regmap(3))\n"
 "  -s, --stats         at exit, accesses per register, site and thread,\n"
 "                      real faults, and the cost per access\n"
+"      --gdb[=PORT]    serve gdb on 127.0.0.1:PORT (a free port if none):\n"
+"                      PROGRAM waits before its first instruction (with -p:\n"
+"                      where it is) until gdb connects; the map shows as\n"
+"                      memory at 0x0-0x8f and can be watched\n"
+"      --gdb-on-fault[=PORT]  run normally; at a real fault, stop at the\n"
+"                      faulting instruction and wait for gdb\n"
 "  -h, --help          show this help and exit\n"
 "  -V, --version       show the version and exit\n"
 "\n"
@@ -214,6 +220,33 @@ static pid_t parse_pid(const char *arg)
 	return (pid_t)v;
 }
 
+/* --gdb=PORT: 1-65535 (no PORT: 0, a free port) */
+static int parse_port(const char *opt, const char *arg)
+{
+	char *end;
+	long v;
+
+	if (!arg)
+		return 0;
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > 65535)
+		run_die(RUN_EXIT_FAILURE, "%s=%s: not a TCP port (1-65535; leave it out for a "
+		    "free one)", opt, arg);
+	return (int)v;
+}
+
+/* --gdb: listen before the program starts, so a busy port stops us first */
+static void gdb_listen_early(struct sup_config *cfg)
+{
+	int port = cfg->gdb_port, fd = sup_gdb_bind(port, &cfg->gdb_port);
+
+	if (fd < 0)
+		run_die(RUN_EXIT_FAILURE, "--gdb: cannot listen on 127.0.0.1:%d: %s%s", port,
+		    strerror(-fd), port ? " (--gdb without a port takes a free one)" : "");
+	cfg->gdb_fd = fd;
+}
+
 static int parse_cpu(const char *arg)
 {
 	char *end;
@@ -229,7 +262,7 @@ static int parse_cpu(const char *arg)
 int main(int argc, char *argv[])
 {
 	enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS, OPT_TRACE_FORMAT,
-	       OPT_BT_ACCESS };
+	       OPT_BT_ACCESS, OPT_GDB, OPT_GDB_FAULT };
 	static const struct option longopts[] = {
 		{ "follow", no_argument, NULL, 'f' },
 		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
@@ -243,6 +276,8 @@ int main(int argc, char *argv[])
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "in-process", no_argument, NULL, OPT_IN_PROCESS },
 		{ "stats", no_argument, NULL, 's' },
+		{ "gdb", optional_argument, NULL, OPT_GDB },
+		{ "gdb-on-fault", optional_argument, NULL, OPT_GDB_FAULT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -322,6 +357,13 @@ int main(int argc, char *argv[])
 		case 's':
 			cfg.stats = true;
 			break;
+		case OPT_GDB:
+		case OPT_GDB_FAULT:
+			cfg.gdb |= opt == OPT_GDB ? SUP_GDB_START : SUP_GDB_FAULT;
+			if (optarg || !cfg.gdb_port)
+				cfg.gdb_port = parse_port(opt == OPT_GDB ? "--gdb" : "--gdb-on-fault",
+							  optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -333,7 +375,14 @@ int main(int argc, char *argv[])
 			return RUN_EXIT_FAILURE;
 		}
 	}
+	if (cfg.gdb && in_process)
+		run_die(RUN_EXIT_FAILURE, "--gdb and --gdb-on-fault need the supervisor: they "
+		    "do not go with --in-process");
+	if (cfg.gdb && npids > 1)
+		run_die(RUN_EXIT_FAILURE, "--gdb and --gdb-on-fault debug one process: give one -p");
 	if (npids) {
+		if (cfg.gdb & SUP_GDB_START)
+			gdb_listen_early(&cfg);
 		if (optind < argc)
 			run_die(RUN_EXIT_FAILURE, "-p PID and PROGRAM exclude each other: attach "
 			    "to a running process or start one");
@@ -350,6 +399,9 @@ int main(int argc, char *argv[])
 		run_die(ret, "%s", msg);
 	if (in_process)
 		run_in_process(argv + optind);
+	if (cfg.gdb & SUP_GDB_START)
+		gdb_listen_early(&cfg);
+	cfg.gdb_program = argv[optind];
 
 	/* waitpid() needs our children to be reported, not reaped for us */
 	signal(SIGCHLD, SIG_DFL);

@@ -122,6 +122,7 @@ static int real_fault(struct sup_session *s, struct sup_fault_info *f, uint8_t *
 		      f->status == REGMAP_EMU_BAD_XSTATE;
 
 	s->stats.faults++;
+	s->last_fault = always ? SUP_FAULT_MAP : SUP_FAULT_OTHER;
 	switch (f->status) {
 	case REGMAP_EMU_FAULT_DE:
 		f->signo = SIGFPE;
@@ -198,6 +199,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	siginfo_t si;
 	bool hit = false;
 
+	s->last_fault = SUP_FAULT_NONE;
 	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0)
 		return -errno;
 	/* kill(), tgkill(), sigqueue(): a signal, not a fault */
@@ -267,5 +269,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		sup_detail_count(s, tid, f.rip, insn, &res);
 	if (s->cfg.trace)
 		sup_report_trace(s, tid, f.rip, insn, &res);
+	if (s->gdb)
+		sup_gdb_access(s, tid, &res);
 	return 0;
 }

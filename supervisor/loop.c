@@ -57,6 +57,9 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 		if (deliver < 0)
 			return;	/* gone (SIGKILL, exit_group of another thread) */
 	}
+	/* a stop gdb must see stays stopped (a breakpoint, a step, --gdb-on-fault) */
+	if (s->gdb && sup_gdb_signal(s, tid, sig, &deliver))
+		return;
 	if (deliver)
 		s->stats.signals++;
 	sup_resume(s, tid, deliver);
@@ -65,12 +68,15 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 }
 
 /* A new task (clone, fork, vfork) is traced: note it for detach and --stats. */
-static void new_task(struct sup_session *s, pid_t tid)
+static void new_task(struct sup_session *s, pid_t tid, int ev)
 {
 	unsigned long msg;
 
-	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0)
+	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0) {
 		sup_thread_mark(&s->threads, (pid_t)msg, true);
+		if (s->gdb)
+			sup_gdb_new_task(s, tid, (pid_t)msg, ev);
+	}
 }
 
 static void exec_done(struct sup_session *s, pid_t tid)
@@ -83,6 +89,8 @@ static void exec_done(struct sup_session *s, pid_t tid)
 	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former) == 0 && (pid_t)former != tid)
 		sup_thread_mark(&s->threads, (pid_t)former, false);
 	sup_symcache_flush(s->syms, tid);
+	if (s->gdb)
+		sup_gdb_exec(s, tid);
 }
 
 /*
@@ -123,7 +131,7 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 		/* fall through */
 	case PTRACE_EVENT_CLONE:
 	case PTRACE_EVENT_FORK:
-		new_task(s, tid);
+		new_task(s, tid, status >> 16);
 		sup_resume(s, tid, 0);
 		break;
 	case PTRACE_EVENT_VFORK_DONE:
@@ -147,6 +155,8 @@ static void task_gone(struct sup_session *s, pid_t tid, int status)
 		s->status = status;
 		s->pid_done = true;
 	}
+	if (s->gdb)
+		sup_gdb_exit(s, tid, status);
 }
 
 void sup_handle_event(struct sup_session *s, pid_t tid, int status)
@@ -167,7 +177,7 @@ int sup_run(struct sup_session *s)
 			sup_detach_all(s);
 			return 0;
 		}
-		tid = sup_wait(s, &status);
+		tid = s->gdb ? sup_gdb_wait(s, &status) : sup_wait(s, &status);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;

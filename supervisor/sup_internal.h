@@ -203,6 +203,11 @@ void sup_world_hold(struct sup_session *s, pid_t tid, int status);
 bool sup_world_holds(struct sup_session *s, struct sup_thread *t);
 /* Does tid belong to the stopped world's scope? */
 bool sup_world_member(struct sup_session *s, struct sup_thread *t);
+/*
+ * Take queued event i (s->world.queue[i]) out of the queue: its thread
+ * stays in that stop, held, and is resumed with no signal.
+ */
+void sup_world_unqueue(struct sup_session *s, unsigned i);
 /* Any queued event of a thread in the stopped world's scope? */
 bool sup_world_queued(struct sup_session *s);
 /*
@@ -233,6 +238,32 @@ void sup_world_free(struct sup_session *s);
 
 /* One waitpid() result: decide and resume (sup_run() is sup_wait() + this). */
 void sup_handle_event(struct sup_session *s, pid_t tid, int status);
+
+/* ---- the gdb server's hooks (gdb_*.c; called only when s->gdb is set) ---- */
+
+/*
+ * A signal-delivery-stop of tid for sig, after the fault path: *deliver
+ * is the signal the loop will continue with (0 after an emulated map
+ * access).  Returns true if the server took the stop (the thread stays
+ * stopped for gdb); it may change *deliver (a trap of its own is not the
+ * program's).
+ */
+bool sup_gdb_signal(struct sup_session *s, pid_t tid, int sig, int *deliver);
+/* After an emulated instruction of tid: watchpoints on the map. */
+void sup_gdb_access(struct sup_session *s, pid_t tid, const struct regmap_emu_result *res);
+/* A task has ended (waitpid status). */
+void sup_gdb_exit(struct sup_session *s, pid_t tid, int status);
+/* tid has exec'd: the old breakpoints are gone with the old memory. */
+void sup_gdb_exec(struct sup_session *s, pid_t tid);
+/* tid made child with a clone/fork/vfork event ev. */
+void sup_gdb_new_task(struct sup_session *s, pid_t tid, pid_t child, int ev);
+/* t is about to be resumed (world.c): its debug registers. */
+void sup_gdb_resuming(struct sup_session *s, struct sup_thread *t);
+/* The event loop's wait while a client is there or awaited. */
+pid_t sup_gdb_wait(struct sup_session *s, int *status);
+
+/* regmap-run lets go of every thread (-p): end the gdb session first. */
+void sup_gdb_shutdown(struct sup_session *s);
 
 /* ---- --stats and --backtrace-on-access (stats.c, btsite.c) ---- */
 

@@ -148,6 +148,14 @@ static bool deliverable(struct sup_session *s, const struct sup_event *e)
 	return s->world.drain && !t->wstay;
 }
 
+void sup_world_unqueue(struct sup_session *s, unsigned i)
+{
+	struct sup_event e = s->world.queue[i];
+
+	drop(s, i);
+	sup_world_hold(s, e.tid, e.status);
+}
+
 bool sup_world_queued(struct sup_session *s)
 {
 	for (unsigned i = 0; i < s->world.qlen; i++) {
@@ -202,6 +210,8 @@ static void release(struct sup_session *s, struct sup_thread *t)
 		syscall(SYS_tgkill, sup_thread_tgid(s, t->tid), t->tid, sig);
 		sig = 0;
 	}
+	if (s->gdb)
+		sup_gdb_resuming(s, t);
 	ptrace(t->step ? PTRACE_SINGLESTEP : PTRACE_CONT, t->tid, NULL, (void *)(long)sig);
 	t->wsig = 0;
 	t->wsds = false;
@@ -211,7 +221,7 @@ void sup_resume(struct sup_session *s, pid_t tid, int sig)
 {
 	struct sup_thread *t = NULL;
 
-	if (s->world.stopped)
+	if (s->world.stopped || s->gdb)
 		t = sup_thread_get(&s->threads, tid, false);
 	if (t && deferred(s, t)) {
 		t->wstate = SUP_W_HELD;
@@ -219,6 +229,8 @@ void sup_resume(struct sup_session *s, pid_t tid, int sig)
 		t->wsds = sig != 0;
 		return;
 	}
+	if (t && s->gdb)
+		sup_gdb_resuming(s, t);
 	ptrace(t && t->step ? PTRACE_SINGLESTEP : PTRACE_CONT, tid, NULL, (void *)(long)sig);
 }
 
