@@ -192,8 +192,11 @@ enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *insn,
  * REGMAP_EMU_FAULT_MF; one that raises a new unmasked x87 exception
  * leaves it pending in the saved state, as the CPU does.  Known
  * inexactness: with MXCSR.UM clear, an exact tiny result raises #XM on
- * the CPU but not here; the x87 FIP/FDP saved are the stub's, rewritten
- * to the instruction's rip and the map address when they changed.
+ * the CPU but not here.  The x87 FIP, FDP and FOP are the instruction's
+ * rip, map address and opcode wherever the CPU keeps them: as XSAVE saved
+ * them, or, where it saves zeros (AMD, without an exception pending), as
+ * an FNSTENV right after the instruction shows them, written into the
+ * area so that the XRSTOR that loads it back gives them to the thread.
  */
 
 /*
@@ -262,6 +265,37 @@ enum regmap_emu_status regmap_emu_step(const uint8_t *bytes, size_t len,
  * (string instructions) and for those that did not decode.
  */
 bool regmap_emu_insn_const_addr(const struct regmap_emu_insn *insn);
+
+/*
+ * One entry of a decode cache (emulator/dcache.c): a decoded instruction
+ * and the rip it was decoded at.  Callers keep a table of them, choose
+ * the slot (regmap_emu_dcache_slot()) and guard entries as their
+ * threading needs; a zeroed entry is empty.
+ */
+struct regmap_emu_dcache_entry {
+	struct regmap_emu_insn insn;
+	uint64_t rip;
+	bool valid;
+};
+
+/* The slot of rip in a table of (1 << bits) entries, 1 <= bits <= 16. */
+static inline unsigned regmap_emu_dcache_slot(uint64_t rip, unsigned bits)
+{
+	/* Fibonacci hashing: nearby code addresses spread over the table */
+	return (unsigned)((rip * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+}
+
+/*
+ * If e holds the instruction that the n bytes at rip begin with (same
+ * rip, same instruction bytes), *hit = true and REGMAP_EMU_OK.  Else
+ * decode the bytes into e->insn and return regmap_emu_decode()'s
+ * status; e answers for rip from then on only if that is REGMAP_EMU_OK
+ * (on REGMAP_EMU_UNSUPPORTED e->insn is still good for
+ * regmap_emu_format()).
+ */
+enum regmap_emu_status regmap_emu_dcache_get(struct regmap_emu_dcache_entry *e,
+					     uint64_t rip, const uint8_t *bytes,
+					     size_t n, bool *hit);
 
 /* Length in bytes of a decoded instruction. */
 unsigned regmap_emu_insn_len(const struct regmap_emu_insn *insn);

@@ -92,7 +92,7 @@ static void emu_map_put(struct emu_ctx *ctx, uint64_t off, const void *buf, unsi
 	emu_record(ctx, true, off, buf, size);
 }
 
-enum regmap_emu_status emu_stack_read(struct emu_ctx *ctx, uint64_t addr,
+enum regmap_emu_status emu_real_read(struct emu_ctx *ctx, uint64_t addr,
 				      void *buf, unsigned size)
 {
 	if (!ctx->mem || !ctx->mem->read ||
@@ -103,7 +103,7 @@ enum regmap_emu_status emu_stack_read(struct emu_ctx *ctx, uint64_t addr,
 	return REGMAP_EMU_OK;
 }
 
-enum regmap_emu_status emu_stack_write(struct emu_ctx *ctx, uint64_t addr,
+enum regmap_emu_status emu_real_write(struct emu_ctx *ctx, uint64_t addr,
 				       const void *buf, unsigned size)
 {
 	if (!ctx->mem || !ctx->mem->write ||
@@ -120,7 +120,7 @@ enum regmap_emu_status emu_mem_read(struct emu_ctx *ctx, uint64_t addr,
 	enum regmap_emu_status st = emu_map_check(ctx, addr, size);
 
 	if (st == REGMAP_EMU_NOT_MAP)
-		return emu_stack_read(ctx, addr, buf, size);
+		return emu_real_read(ctx, addr, buf, size);
 	if (st == REGMAP_EMU_OK)
 		emu_map_get(ctx, addr, buf, size);
 	return st;
@@ -132,7 +132,7 @@ enum regmap_emu_status emu_mem_write(struct emu_ctx *ctx, uint64_t addr,
 	enum regmap_emu_status st = emu_map_check(ctx, addr, size);
 
 	if (st == REGMAP_EMU_NOT_MAP)
-		return emu_stack_write(ctx, addr, buf, size);
+		return emu_real_write(ctx, addr, buf, size);
 	if (st == REGMAP_EMU_OK)
 		emu_map_put(ctx, addr, buf, size);
 	return st;

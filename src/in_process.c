@@ -16,13 +16,7 @@
 
 #include "in_process.h"
 
-/* Set by Makefile.am: where `make install` puts the library. */
-#ifndef REGMAP_LIBDIR
-#define REGMAP_LIBDIR "/usr/local/lib"
-#endif
-#ifndef REGMAP_PRELOAD_NAME
-#define REGMAP_PRELOAD_NAME "libregmap.so.0"
-#endif
+#include "install_paths.h"	/* REGMAP_LIBDIR, REGMAP_PRELOAD_NAME (generated) */
 
 static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
@@ -118,14 +112,17 @@ static int check_program(const char *path, const char *name, char *err, size_t e
 /*
  * The library to preload: REGMAP_LIBRARY if set; else the build tree's,
  * next to an uninstalled regmap-run (src/.libs/, or beside a libtool
- * wrapper's real binary in .libs/); else the installed one.
+ * wrapper's real binary in .libs/); else the installed one, found from
+ * where regmap-run itself is (BINDIR/../lib, so an installed tree that
+ * was moved, or installed with DESTDIR, finds its own library), and last
+ * in the libdir configure was given.
  */
 static int find_library(const char *self_exe, char *lib, size_t size,
 			char *err, size_t errlen)
 {
 	const char *env = getenv("REGMAP_LIBRARY");
 	char self[PATH_MAX], *slash;
-	static const char *const subdirs[] = { "/.libs/", "/" };
+	static const char *const subdirs[] = { "/.libs/", "/", "/../lib/" };
 	ssize_t n;
 	size_t i;
 
@@ -156,9 +153,9 @@ static int find_library(const char *self_exe, char *lib, size_t size,
 	if (access(lib, R_OK) == 0)
 		return 0;
 	return fail(err, errlen, -ELIBACC,
-		    "cannot find %s for --in-process (looked next to %s and in %s): "
-		    "install regmap, or set REGMAP_LIBRARY", REGMAP_PRELOAD_NAME,
-		    self[0] ? self : "regmap-run", REGMAP_LIBDIR);
+		    "cannot find %s for --in-process (looked next to %s, in %s/../lib "
+		    "and in %s): install regmap, or set REGMAP_LIBRARY", REGMAP_PRELOAD_NAME,
+		    self[0] ? self : "regmap-run", self[0] ? self : "regmap-run", REGMAP_LIBDIR);
 }
 
 /* Append lib to LD_PRELOAD, after what is there (sanitizer runtimes must stay first). */

@@ -27,7 +27,7 @@ static const int lib_sigs[LIB_NSIG] = { [LIB_SEGV] = SIGSEGV, [LIB_BUS] = SIGBUS
 
 static bool lib_is_ours(const struct sigaction *sa)
 {
-	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == lib_on_fault;
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == lib_on_fault_entry;
 }
 
 /* TracerPid from /proc/self/status, 0 if none, -1 if unknown. */
@@ -101,6 +101,21 @@ static void lib_setup_once(void)
 	pthread_atfork(NULL, NULL, lib_altstack_atfork_child);
 }
 
+/* REGMAP_MAP_ADDRESSING: unset, "" or "any" 0, "absolute" 1, else -EINVAL. */
+static int lib_map_addressing(void)
+{
+	static const char msg[] = "regmap: REGMAP_MAP_ADDRESSING: use any (the default) "
+				  "or absolute\n";
+	const char *env = getenv("REGMAP_MAP_ADDRESSING");
+
+	if (!env || !*env || !strcmp(env, "any"))
+		return 0;
+	if (!strcmp(env, "absolute"))
+		return 1;
+	lib_write_err(msg, sizeof(msg) - 1);
+	return -EINVAL;
+}
+
 int regmap_map_registers(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -109,17 +124,23 @@ int regmap_map_registers(void)
 
 	if (lib_under_regmap_run())
 		return 0;
+	ret = lib_map_addressing();
+	if (ret < 0)
+		return ret;
+	lib_state.map_absolute = ret;
+	ret = 0;
 	pthread_once(&once, lib_setup_once);
 	/* not fatal: a thread without one gets one at its first map access */
 	lib_altstack_ensure(NULL);
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = lib_on_fault;
+	sa.sa_sigaction = lib_on_fault_entry;
 	/*
 	 * Nothing blocked, SIGSEGV included: a signal arriving while our
 	 * handler runs starts the program's handler on top of ours, with our
-	 * mask, and that handler may use the map too.  (Our handler never
-	 * faults itself: it reads memory with process_vm_readv.)
+	 * mask, and that handler may use the map too.  SIGSEGV must not be
+	 * blocked in our handler either: its guarded copy's faults come
+	 * back to it (lib_mem.c).
 	 */
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);

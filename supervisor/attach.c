@@ -31,41 +31,14 @@
 
 #define PF_KTHREAD	0x00200000	/* include/linux/sched.h */
 
-/*
- * The state letter of /proc/TID/stat ('R', 'S', 'Z', ...), or 0 if gone;
- * *flags gets the task's flags (field 9) if flags is not NULL.
- */
-static char proc_stat(pid_t tid, unsigned long *flags)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* the command name may hold spaces and parentheses: the last ')' ends it */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2])
-		return 0;
-	/* after the state: ppid pgrp session tty_nr tpgid flags */
-	if (flags && sscanf(p + 3, "%*d %*d %*d %*d %*d %lu", flags) != 1)
-		*flags = 0;
-	return p[2];
-}
-
 static char proc_state(pid_t tid)
 {
-	return proc_stat(tid, NULL);
+	return sup_proc_stat(tid, NULL);
 }
 
 static int seize(pid_t tid, const struct sup_config *cfg)
 {
-	long opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+	long opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD;
 
 	if (cfg->follow_forks)
 		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE;
@@ -156,7 +129,21 @@ int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
 		e->err = ESRCH;
 		return -ESRCH;
 	}
-	if (proc_stat(pid, &flags) && (flags & PF_KTHREAD)) {
+	e->tgid = tgid;
+	/*
+	 * Already ours: seizing again would find no new thread, and a pass
+	 * that finds none must not be taken for a process that vanished.
+	 */
+	for (unsigned i = 0; i < s->threads.size; i++) {
+		struct sup_thread *t = &s->threads.slot[i];
+
+		if (t->tid > 0 && t->traced && t->tgid == tgid) {
+			e->duplicate = true;
+			e->err = EALREADY;
+			return -EALREADY;
+		}
+	}
+	if (sup_proc_stat(pid, &flags) && (flags & PF_KTHREAD)) {
 		e->kthread = true;
 		e->err = EPERM;
 		return -EPERM;
@@ -215,7 +202,7 @@ static bool detach_stop(struct sup_session *s, pid_t tid, int st)
 	switch (st >> 16) {
 	case 0:
 		deliver = sig;
-		if (sig == SIGSEGV) {
+		if (sig == SIGSEGV || sig == SIGBUS) {
 			deliver = sup_fault(s, tid);
 			if (deliver < 0)
 				return true;	/* gone */
@@ -275,8 +262,14 @@ int sup_detach_all(struct sup_session *s)
 			sup_thread_mark(&s->threads, tid, false);
 			continue;
 		}
+		/* which process it was in, for the detach message: ask while it is ours */
+		sup_thread_tgid(s, tid);
 		if (detach_stop(s, tid, st)) {
+			struct sup_thread *t = sup_thread_get(&s->threads, tid, false);
+
 			sup_thread_mark(&s->threads, tid, false);
+			if (t)
+				t->let_go = true;
 			detached++;
 		}
 	}

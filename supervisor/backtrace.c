@@ -45,75 +45,31 @@ static void unwinder_close(struct unwinder *u)
 	unw_destroy_addr_space(u->as);
 }
 
-static void proc_name(unw_cursor_t *c, char *buf, size_t size)
+static struct sup_symbols *symbols_of(struct sup_session *s)
 {
-	unw_word_t off = 0;
-
-	buf[0] = '\0';
-	if (unw_get_proc_name(c, buf, size, &off) < 0 || !buf[0]) {
-		buf[0] = '\0';
-		return;
-	}
-	if (off) {
-		size_t len = strlen(buf);
-
-		snprintf(buf + len, size - len, "+%" PRIu64, (uint64_t)off);
-	}
+	if (!s->symbols)
+		s->symbols = sup_symbols_new();
+	return s->symbols;
 }
 
-void sup_symbolize(pid_t tid, uint64_t ip, char *buf, size_t size)
+void sup_symbolize(struct sup_session *s, pid_t tid, uint64_t ip, char *buf, size_t size)
 {
-	struct unwinder u;
-	unw_word_t pc;
-
-	buf[0] = '\0';
-	if (unwinder_open(&u, tid))
-		return;
-	if (unw_get_reg(&u.cursor, UNW_REG_IP, &pc) == 0 && pc == ip)
-		proc_name(&u.cursor, buf, size);
-	unwinder_close(&u);
+	sup_symbols_name(symbols_of(s), sup_thread_tgid(s, tid), ip, false, buf, size, NULL, 0);
 }
 
-void sup_symbolize_ip(pid_t tid, uint64_t ip, char *buf, size_t size)
+void sup_names_forget(struct sup_session *s, pid_t tgid)
 {
-	unw_addr_space_t as = unw_create_addr_space(&_UPT_accessors, 0);
-	unw_word_t off = 0;
-	void *upt;
-
-	buf[0] = '\0';
-	if (!as)
-		return;
-	upt = _UPT_create(tid);
-	if (upt) {
-		if (_UPT_get_proc_name(as, ip, buf, size, &off, upt) < 0 || !buf[0])
-			buf[0] = '\0';
-		else if (off) {
-			size_t len = strlen(buf);
-
-			snprintf(buf + len, size - len, "+%" PRIu64, (uint64_t)off);
-		}
-		_UPT_destroy(upt);
-	}
-	unw_destroy_addr_space(as);
-}
-
-/* The file ip belongs to, as the last part of its path, or "". */
-static void object_of(pid_t tid, uint64_t ip, char *buf, size_t size)
-{
-	struct sup_mapping m;
-	const char *base;
-
-	buf[0] = '\0';
-	if (sup_proc_find_mapping(tid, ip, &m) || !m.path[0])
-		return;
-	base = strrchr(m.path, '/');
-	snprintf(buf, size, "%s", base ? base + 1 : m.path);
+	sup_symcache_flush(s->syms, tgid);
+	sup_symbols_forget(s->symbols, tgid);
 }
 
 int sup_backtrace(struct sup_session *s, pid_t tid)
 {
+	struct sup_symbols *syms = symbols_of(s);
+	pid_t tgid = sup_thread_tgid(s, tid);
 	struct unwinder u;
 	unw_word_t prev_sp = 0;
+	bool exact = true;	/* frame 0, or the frame a signal interrupted */
 	int n = 0;
 
 	if (unwinder_open(&u, tid)) {
@@ -132,11 +88,15 @@ int sup_backtrace(struct sup_session *s, pid_t tid)
 		if (n && sp < prev_sp)
 			break;
 		prev_sp = sp;
-		proc_name(&u.cursor, name, sizeof(name));
-		object_of(tid, ip, obj, sizeof(obj));
+		/* a caller's ip is a return address: the call is the byte before */
+		sup_symbols_name(syms, tgid, ip, !exact, name, sizeof(name), obj, sizeof(obj));
+		/* "libc.so.6+0x8a3f4" already names the file */
+		if (!strncmp(name, obj, strlen(obj)) && name[strlen(obj)] == '+')
+			obj[0] = '\0';
 		sup_msgf(s, SUP_MSG_FRAME, "#%-2d 0x%016" PRIx64 " in %s%s%s%s", n,
 			 (uint64_t)ip, name[0] ? name : "??", obj[0] ? " (" : "",
 			 obj, obj[0] ? ")" : "");
+		exact = unw_is_signal_frame(&u.cursor) > 0;
 		n++;
 	} while (n < MAX_FRAMES && unw_step(&u.cursor) > 0);
 	unwinder_close(&u);

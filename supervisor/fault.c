@@ -1,5 +1,6 @@
 /*
- * The per-fault path: a thread is in a SIGSEGV signal-delivery-stop.
+ * The per-fault path: a thread is in a SIGSEGV signal-delivery-stop (or
+ * the SIGBUS of an alignment check).
  *
  * Cost per emulated access: PTRACE_GETSIGINFO, PTRACE_GETREGS, one
  * process_vm_readv of the code bytes, PTRACE_SETREGS, and the
@@ -126,23 +127,29 @@ static int real_fault(struct sup_session *s, struct sup_fault_info *f, uint8_t *
 	switch (f->status) {
 	case REGMAP_EMU_FAULT_DE:
 		f->signo = SIGFPE;
+		if (sup_force_signal(s, f->tid, SIGFPE) == -ESRCH)
+			return -ESRCH;
 		set_siginfo(f->tid, SIGFPE, FPE_INTDIV, f->rip);
 		break;
 	case REGMAP_EMU_FAULT_XM:
 	case REGMAP_EMU_FAULT_MF:
 		/* the emulator does not say which exception: the kernel's "unknown" */
 		f->signo = SIGFPE;
+		if (sup_force_signal(s, f->tid, SIGFPE) == -ESRCH)
+			return -ESRCH;
 		set_siginfo(f->tid, SIGFPE, FPE_FLTUNK, f->rip);
 		break;
 	case REGMAP_EMU_FAULT_GP:
+		f->signo = SIGSEGV;
 		set_siginfo(f->tid, SIGSEGV, SI_KERNEL, 0);
 		break;
 	case REGMAP_EMU_MEM_FAULT:
+		f->signo = SIGSEGV;
 		set_siginfo(f->tid, SIGSEGV, mem_fault_code(f->tid, f->fault_addr),
 			    f->fault_addr);
 		break;
 	default:
-		break;	/* the original SIGSEGV, as the CPU raised it */
+		break;	/* the original signal, as the CPU raised it */
 	}
 	/*
 	 * Faults that touch the map are always explained.  Other faults are
@@ -168,6 +175,25 @@ static bool surely_not_map(const siginfo_t *si)
 	return si->si_code != SI_KERNEL && (uint64_t)si->si_addr >= 4096;
 }
 
+/*
+ * --map-addressing=absolute refused an address computed from registers:
+ * what the program did (usually a member of a null pointer) and why it
+ * is not served.
+ */
+static const char *computed_address(const siginfo_t *si, char *buf, size_t size)
+{
+	if (si->si_code == SI_KERNEL)
+		snprintf(buf, size, "the address is computed from registers, not written in "
+			 "the instruction: with --map-addressing=absolute that is not a map "
+			 "access");
+	else
+		snprintf(buf, size, "address 0x%" PRIx64 " is computed from registers (a "
+			 "null pointer?), not written in the instruction: with "
+			 "--map-addressing=absolute that is not a map access",
+			 (uint64_t)si->si_addr);
+	return buf;
+}
+
 /* --backtrace-on-access: which access, then the thread's backtrace */
 static void access_backtrace(struct sup_session *s, pid_t tid, uint64_t rip,
 			     const struct regmap_emu_insn *insn,
@@ -186,6 +212,18 @@ static void access_backtrace(struct sup_session *s, pid_t tid, uint64_t rip,
 	sup_backtrace(s, tid);
 }
 
+/*
+ * TF was set when the instruction started: the CPU traps after it, with
+ * SIGTRAP (TRAP_TRACE) at the next instruction, and forces that signal.
+ */
+static int trap_after(struct sup_session *s, pid_t tid, uint64_t rip)
+{
+	if (sup_force_signal(s, tid, SIGTRAP) == -ESRCH)
+		return -ESRCH;
+	set_siginfo(tid, SIGTRAP, TRAP_TRACE, rip);
+	return SIGTRAP;
+}
+
 int sup_fault(struct sup_session *s, pid_t tid)
 {
 	struct user_regs_struct ur;
@@ -197,6 +235,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	uint8_t bytes[REGMAP_EMU_MAX_INSN];
 	enum regmap_emu_status st;
 	siginfo_t si;
+	char why[256];
 	bool hit = false;
 
 	s->last_fault = SUP_FAULT_NONE;
@@ -204,11 +243,19 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		return -errno;
 	/* kill(), tgkill(), sigqueue(): a signal, not a fault */
 	if (si.si_code <= 0)
-		return SIGSEGV;
+		return si.si_signo;
+	/*
+	 * SIGBUS: with AC set, a misaligned access to page 0 raises #AC
+	 * before the page fault; the register form it stands for cannot
+	 * be misaligned, so it is a map access like any other.  Other
+	 * SIGBUSes are not the map's.
+	 */
+	if (si.si_signo == SIGBUS && si.si_code != BUS_ADRALN)
+		return SIGBUS;
 
 	memset(&f, 0, sizeof(f));
 	f.tid = tid;
-	f.signo = SIGSEGV;
+	f.signo = si.si_signo;
 	f.si = &si;
 	f.bytes = bytes;
 	if (surely_not_map(&si)) {
@@ -235,7 +282,13 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		return real_fault(s, &f, bytes);
 	}
 
+	if (s->cfg.map_absolute && !regmap_emu_insn_const_addr(insn)) {
+		f.status = REGMAP_EMU_NOT_MAP;
+		f.why = computed_address(&si, why, sizeof(why));
+		return real_fault(s, &f, bytes);
+	}
 	sup_regs_to_cpu(&ur, &cpu);
+	f.tf = cpu.rflags & REGMAP_FLAGS_TF;
 	/* an unsupported instruction tells us whether it touches the map at all */
 	if (regmap_emu_insn_needs_xstate(insn))
 		st = sup_execute_x(s, tid, insn, &cpu, &mem, &res);
@@ -271,5 +324,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		sup_report_trace(s, tid, f.rip, insn, &res);
 	if (s->gdb)
 		sup_gdb_access(s, tid, &res);
+	if (f.tf)
+		return trap_after(s, tid, cpu.rip);
 	return 0;
 }

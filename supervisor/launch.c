@@ -63,7 +63,9 @@ void child(int errfd, pid_t parent, const char *path, char *const argv[], char *
 
 static int seize(pid_t pid, const struct sup_config *cfg)
 {
-	long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+	/* TRACESYSGOOD: inject.c tells its syscall stops from SIGTRAPs */
+	long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
+		    PTRACE_O_TRACESYSGOOD;
 
 	if (cfg->follow_forks)
 		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE;

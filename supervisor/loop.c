@@ -3,6 +3,7 @@
  * process, and one decision per stop.
  *
  *   signal-delivery-stop, SIGSEGV   -> sup_fault(): emulate or deliver
+ *     (or SIGBUS: an alignment check)
  *   signal-delivery-stop, other     -> deliver the signal unchanged
  *   PTRACE_EVENT_STOP, stop signal  -> group-stop: PTRACE_LISTEN, so the
  *                                      tracee stays stopped until SIGCONT
@@ -50,7 +51,7 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 	uint64_t t0 = 0;
 	int deliver = sig;
 
-	if (sig == SIGSEGV) {
+	if (sig == SIGSEGV || sig == SIGBUS) {
 		if (s->detail)
 			t0 = now_ns();
 		deliver = sup_fault(s, tid);
@@ -74,6 +75,9 @@ static void new_task(struct sup_session *s, pid_t tid, int ev)
 
 	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0) {
 		sup_thread_mark(&s->threads, (pid_t)msg, true);
+		/* --stats and the detach message count processes: note its own */
+		if (s->detail || s->attached)
+			sup_thread_tgid(s, (pid_t)msg);
 		if (s->gdb)
 			sup_gdb_new_task(s, tid, (pid_t)msg, ev);
 	}
@@ -88,7 +92,8 @@ static void exec_done(struct sup_session *s, pid_t tid)
 	/* a thread other than the leader exec'd: it now has the leader's tid */
 	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former) == 0 && (pid_t)former != tid)
 		sup_thread_mark(&s->threads, (pid_t)former, false);
-	sup_symcache_flush(s->syms, tid);
+	sup_names_forget(s, tid);
+	sup_proc_exec(s, tid);
 	if (s->gdb)
 		sup_gdb_exec(s, tid);
 }
@@ -144,13 +149,15 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 	}
 }
 
-static void task_gone(struct sup_session *s, pid_t tid, int status)
+void sup_note_exit(struct sup_session *s, pid_t tid, int status)
 {
 	struct sup_thread *t = sup_thread_get(&s->threads, tid, false);
 
 	if (t)
 		sup_world_forget(s, t);
 	sup_thread_mark(&s->threads, tid, false);
+	/* a leader's end is reported after all its threads': the process is gone */
+	sup_proc_gone(s, tid);
 	if (tid == s->pid) {
 		s->status = status;
 		s->pid_done = true;
@@ -162,7 +169,7 @@ static void task_gone(struct sup_session *s, pid_t tid, int status)
 void sup_handle_event(struct sup_session *s, pid_t tid, int status)
 {
 	if (WIFEXITED(status) || WIFSIGNALED(status))
-		task_gone(s, tid, status);
+		sup_note_exit(s, tid, status);
 	else if (WIFSTOPPED(status))
 		handle_stop(s, tid, status);
 }

@@ -141,7 +141,7 @@ void sup_report_fault(struct sup_session *s, const struct sup_fault_info *f)
 	const char *abbrev = sigabbrev_np(f->signo);
 
 	who(f->tid, whom, sizeof(whom));
-	sup_symbolize(f->tid, f->rip, sym, sizeof(sym));
+	sup_symbolize(s, f->tid, f->rip, sym, sizeof(sym));
 	if (sym[0])
 		snprintf(sym_part, sizeof(sym_part), " <%s>", sym);
 	else

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gdb.h"
@@ -21,6 +22,11 @@ int sup_session_init(struct sup_session *s, const struct sup_config *cfg)
 	if (cfg->trace || cfg->stats || cfg->n_bt_sites || cfg->gdb) {
 		s->syms = sup_symcache_new();
 		if (!s->syms)
+			goto nomem;
+	}
+	if (cfg->n_bt_sites) {
+		s->bt_hits = calloc(cfg->n_bt_sites, sizeof(*s->bt_hits));
+		if (!s->bt_hits)
 			goto nomem;
 	}
 	if (cfg->stats || cfg->gdb) {
@@ -46,10 +52,15 @@ void sup_session_free(struct sup_session *s)
 	sup_xstate_free(s);
 	sup_symcache_free(s->syms);
 	s->syms = NULL;
+	sup_symbols_free(s->symbols);
+	s->symbols = NULL;
 	sup_detail_free(s->detail);
 	s->detail = NULL;
+	free(s->bt_hits);
+	s->bt_hits = NULL;
 	gdb_free(s->gdb);
 	s->gdb = NULL;
 	sup_world_free(s);
 	sup_threads_free(&s->threads);
+	sup_procs_free(s);
 }

@@ -1,6 +1,6 @@
 /*
  * regmap supervisor: runs a program under ptrace and serves its accesses
- * to the register map with the emulator (DESIGN.md section 4).
+ * to the register map with the emulator (doc/DESIGN.md, section 7).
  *
  * This is the interface src/regmap-run.c uses.  The supervisor never
  * prints and never exits: every message goes through the report callback
@@ -54,6 +54,13 @@ struct sup_config {
 	const char *const *bt_sites;
 	unsigned n_bt_sites;
 	bool quiet;		/* no fault reports (signals are still delivered) */
+	/*
+	 * --map-addressing=absolute: only an instruction whose address is a
+	 * constant ([disp32], moffs: regmap_emu_insn_const_addr()) accesses
+	 * the map; one computed from registers (p->b with p == NULL) is a
+	 * real fault.
+	 */
+	bool map_absolute;
 	int cpu;		/* CPU for tracer and target, or SUP_CPU_AUTO/NONE */
 	/* the gdb server (doc/GDB.md): SUP_GDB_START and/or SUP_GDB_FAULT, or 0 */
 	int gdb;
@@ -88,7 +95,9 @@ struct sup_stats {
 
 struct sup_cache;
 struct sup_symcache;
+struct sup_symbols;
 struct sup_detail;
+struct sup_procs;
 struct sup_gdb;
 
 /* sup_session.last_fault: the last SIGSEGV stop the fault path saw */
@@ -103,6 +112,7 @@ struct sup_thread {
 	pid_t tid;		/* 0: empty slot, -1: deleted */
 	pid_t tgid;		/* its process, 0 until someone needs it */
 	bool traced;		/* still traced by us (false once it exited or we let go) */
+	bool let_go;		/* sup_detach_all() detached it (tgid is then known) */
 	uint64_t accesses;	/* emulated map instructions (--stats) */
 	/* stopping the world (world.c) */
 	uint8_t wstate;		/* SUP_W_* */
@@ -168,7 +178,10 @@ struct sup_session {
 	unsigned detached;	/* threads sup_detach_all() let go */
 	struct sup_threads threads;
 	struct sup_symcache *syms;	/* symbol names for --trace, --stats, backtraces */
+	struct sup_symbols *symbols;	/* symbol tables, loaded at the first name needed */
 	struct sup_detail *detail;	/* --stats counters, or NULL */
+	uint64_t *bt_hits;	/* accesses each --backtrace-on-access site matched */
+	struct sup_procs *procs;	/* per-process records (procs.c) */
 	struct sup_world world;		/* stopping every thread (world.c) */
 	struct sup_gdb *gdb;		/* the gdb server, or NULL */
 	bool exec_held;			/* launch left the program at its exec stop (--gdb) */
@@ -199,6 +212,12 @@ struct sup_attach_error {
 	bool zombie;		/* the process has exited, its parent did not reap it */
 	bool kthread;		/* a kernel thread: no user space to serve */
 	pid_t tracer_pid;	/* another tracer already has it */
+	/*
+	 * This session already serves the process (the pid given twice, or
+	 * a thread of a process attached before): err is EALREADY.
+	 */
+	bool duplicate;
+	pid_t tgid;		/* the process pid belongs to, once known */
 };
 
 /*
@@ -211,8 +230,9 @@ int sup_session_init(struct sup_session *s, const struct sup_config *cfg);
  * Attach to every thread of process pid (or of the process thread pid
  * belongs to) with PTRACE_SEIZE, rescanning
  * /proc/PID/task until no new thread appears; *nthreads gets the count.
- * Several processes may be attached to one session.  On failure no
- * thread of pid stays attached.
+ * Several processes may be attached to one session; one already
+ * attached is refused with -EALREADY (err->duplicate) and stays served.
+ * On other failures no thread of pid stays attached.
  */
 int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
 	       struct sup_attach_error *err);
@@ -224,6 +244,32 @@ int sup_attach(struct sup_session *s, pid_t pid, unsigned *nthreads,
  * in a group-stop stays stopped.  Returns the number of threads let go.
  */
 int sup_detach_all(struct sup_session *s);
+
+/* What sup_bt_sites_check() found for one --backtrace-on-access site. */
+enum sup_site_state {
+	SUP_SITE_OK,		/* all, an address, or a function (the offset inside it) */
+	SUP_SITE_EMPTY,		/* "" */
+	SUP_SITE_BAD_ADDRESS,	/* starts with a digit, but is not a number */
+	SUP_SITE_BAD_OFFSET,	/* function+off, off at or past its end (size) */
+	SUP_SITE_NOT_FOUND,	/* no such function in the program (or processes) */
+};
+
+struct sup_site_check {
+	enum sup_site_state state;
+	uint64_t size;		/* SUP_SITE_BAD_OFFSET: the function's size */
+};
+
+/*
+ * Check --backtrace-on-access sites before the run: against the
+ * program file exe (its libraries are not loaded yet), or, with exe
+ * NULL, against the running processes pids[0..npids) and every library
+ * they have loaded.  out[i] is the verdict on sites[i].
+ */
+void sup_bt_sites_check(const char *const *sites, unsigned n, const char *exe,
+			const pid_t *pids, unsigned npids, struct sup_site_check *out);
+
+/* At the end: a warning (SUP_MSG_WARNING) for each site that matched no access. */
+void sup_bt_sites_report(struct sup_session *s);
 
 /*
  * Listen on 127.0.0.1:port (0: a free port) for gdb; returns the socket

@@ -73,8 +73,8 @@ void sup_regs_from_cpu(struct user_regs_struct *ur, const struct regmap_cpu *cpu
 /* ---- the per-fault path (fault.c) ---- */
 
 /*
- * Handle the SIGSEGV signal-delivery-stop of tid: emulate a map access or
- * prepare the signal the program gets.  Returns the signal to continue
+ * Handle the SIGSEGV (or SIGBUS) signal-delivery-stop of tid: emulate a
+ * map access or prepare the signal the program gets.  Returns the signal to continue
  * with (0 after an emulated instruction), or a negative errno if the
  * thread vanished.
  */
@@ -93,6 +93,7 @@ struct sup_fault_info {
 	size_t nbytes;
 	uint64_t fault_addr;		/* PARTIAL, MEM_FAULT */
 	const char *why;		/* overrides the explanation, or NULL */
+	bool tf;			/* TF was set: the CPU traps after the instruction */
 };
 
 /* snprintf at buf+*len that never runs past size; *len advances */
@@ -115,14 +116,37 @@ void sup_msgf(const struct sup_session *s, enum sup_msg kind, const char *fmt, .
  */
 int sup_backtrace(struct sup_session *s, pid_t tid);
 
-/* "name+0x16" for ip in tid's address space, or "" if unknown. */
-void sup_symbolize(pid_t tid, uint64_t ip, char *buf, size_t size);
-
 /*
- * "name+22" for any code address ip in tid's process (not only its
- * current rip), or "" if unknown.  Slow: see symcache.c.
+ * "name+22" for the code address ip in tid's process, "libc.so.6+0x8a3f4"
+ * if no symbol contains it, or "" if no file is mapped there.  Slow
+ * (symbols.c); symcache.c caches it for the options that ask per access.
  */
-void sup_symbolize_ip(pid_t tid, uint64_t ip, char *buf, size_t size);
+void sup_symbolize(struct sup_session *s, pid_t tid, uint64_t ip, char *buf, size_t size);
+
+/* Forget the names of process tgid (after an exec): symbol and name caches. */
+void sup_names_forget(struct sup_session *s, pid_t tgid);
+
+/* ---- symbol tables (symbols.c, elfutils' libdwfl) ---- */
+
+struct sup_symbols *sup_symbols_new(void);
+void sup_symbols_free(struct sup_symbols *c);
+void sup_symbols_forget(struct sup_symbols *c, pid_t tgid);
+/*
+ * The function that contains ip in process tgid, as "name" or
+ * "name+off" (decimal), else the file and the address in its ELF image
+ * ("libc.so.6+0x8a3f4"), else "" (no file mapped there).  return_addr:
+ * ip is a return address, so the call before it is looked up.  obj, if
+ * not NULL, gets the file's base name (or "").
+ */
+void sup_symbols_name(struct sup_symbols *c, pid_t tgid, uint64_t ip, bool return_addr,
+		      char *name, size_t size, char *obj, size_t objsize);
+/*
+ * Is there a function called name (any version) in process tgid (tgid >
+ * 0) or in the ELF file path?  1 with its size in *size (the largest, 0
+ * if unknown), 0 if not, -1 if the process or file cannot be read.
+ */
+int sup_symbols_find(struct sup_symbols *c, pid_t tgid, const char *path, const char *name,
+		     uint64_t *size);
 
 /* ---- symbol cache (symcache.c) ---- */
 
@@ -132,7 +156,7 @@ struct sup_symcache *sup_symcache_new(void);
 void sup_symcache_free(struct sup_symcache *c);
 /* Forget the names of process tgid (after an exec). */
 void sup_symcache_flush(struct sup_symcache *c, pid_t tgid);
-/* The cached sup_symbolize_ip() of ip in tid's process; valid until the next call. */
+/* The cached sup_symbolize() of ip in tid's process; valid until the next call. */
 const char *sup_sym(struct sup_session *s, pid_t tid, uint64_t ip);
 /* The process of thread tid (cached in the thread table). */
 pid_t sup_thread_tgid(struct sup_session *s, pid_t tid);
@@ -289,6 +313,20 @@ long sup_proc_status_long(pid_t pid, const char *key);
 /* Does thread tid have a handler for sig (SigCgt)?  false if unknown. */
 bool sup_proc_sig_caught(pid_t tid, int sig);
 
+/*
+ * The state letter of /proc/TID/stat ('R', 'S', 'Z', ...), or 0 if gone;
+ * *flags gets the task's flags (field 9) if flags is not NULL.
+ */
+char sup_proc_stat(pid_t tid, unsigned long *flags);
+/*
+ * /proc/TID/stat read into buf: a pointer to its fields from the third
+ * (the state letter) on, past the command name, or NULL if it is gone.
+ */
+const char *sup_proc_stat_fields(pid_t tid, char *buf, size_t size);
+
+/* The signal set on the "key:" line of /proc/TID/status (SigPnd, SigBlk, ...): 0 or -errno. */
+int sup_proc_sigmask(pid_t tid, const char *key, uint64_t *mask);
+
 struct sup_mapping {
 	uint64_t start, end;
 	char perms[5];		/* "r-xp" */
@@ -297,5 +335,93 @@ struct sup_mapping {
 
 /* The mapping of pid that contains addr: 0, -ENOENT, or -errno. */
 int sup_proc_find_mapping(pid_t pid, uint64_t addr, struct sup_mapping *m);
+
+/* ---- per-process records (procs.c) ---- */
+
+struct sup_proc {
+	pid_t tgid;		/* 0: empty slot, -1: deleted */
+	uint64_t syscall_insn;	/* address of a `syscall` instruction (inject.c), 0: not known */
+};
+
+/* The record of process tgid; with add, create it (NULL only if out of memory). */
+struct sup_proc *sup_proc_get(struct sup_session *s, pid_t tgid, bool add);
+/* tgid exec'd: forget what belonged to its old address space. */
+void sup_proc_exec(struct sup_session *s, pid_t tgid);
+/* tgid ended. */
+void sup_proc_gone(struct sup_session *s, pid_t tgid);
+void sup_procs_free(struct sup_session *s);
+
+/* ---- the event loop's bookkeeping (loop.c) ---- */
+
+/* Thread tid ended with wait status status (for code that waits for tid itself). */
+void sup_note_exit(struct sup_session *s, pid_t tid, int status);
+
+/* ---- system calls run in a stopped thread (inject.c) ---- */
+
+/*
+ * SECCOMP_RET_DATA of regmap-run's own seccomp filter: a
+ * PTRACE_EVENT_SECCOMP stop with another value comes from one of the
+ * program's filters.
+ */
+#define SUP_SECCOMP_DATA	0x5247
+
+/*
+ * Run system call nr(args[0..5]) in thread tid, which must be in one of
+ * these ptrace-stops:
+ *   a signal-delivery-stop (such as the SIGSEGV being served): on return
+ *     the thread is in a signal-delivery-stop again, with the same
+ *     siginfo, to be continued with the same signal (or 0) as before;
+ *   PTRACE_EVENT_STOP (after PTRACE_INTERRUPT, a new task's first stop,
+ *     a group-stop): on return it is in a PTRACE_EVENT_STOP again;
+ *   PTRACE_EVENT_EXEC: on return it is in the exit-stop of the injected
+ *     call; continue it with PTRACE_CONT and no signal (read the event
+ *     message first).
+ * A system call the thread was in when it stopped is restarted or not
+ * exactly as it would have been.  The thread's registers and signal mask
+ * are as before (every signal but SIGSYS is blocked during the call, so
+ * no handler of the program runs); other threads' events are not
+ * consumed.  The thread must have been seized with
+ * PTRACE_O_TRACESYSGOOD; Linux 5.3 or later (PTRACE_GET_SYSCALL_INFO).
+ *
+ * *ret gets the call's return value: a negative errno is a result, not a
+ * failure; a call a seccomp filter of the target denies gives the errno
+ * it chose, one it traps (SIGSYS) is not run and gives -ENOSYS (the
+ * SIGSYS is discarded; if the program ignores SIGSYS, the kernel resets
+ * that to SIG_DFL, as for any forced signal), and one it kills kills the
+ * thread.
+ *
+ * Returns 0, or -ESRCH (the thread is gone; its exit was noted with
+ * sup_note_exit()), -ENOSYS (no `syscall` instruction found in its
+ * address space), -EBUSY (a stop not listed above, or a thread inside a
+ * call with a temporary signal mask, see inject.c), -EINVAL (32-bit code).
+ */
+int sup_inject_syscall(struct sup_session *s, pid_t tid, long nr, const long args[6], long *ret);
+
+/* ---- signal actions of the target (sigact.c) ---- */
+
+/* rt_sigaction's struct on x86-64 */
+struct sup_ksigaction {
+	uint64_t handler;	/* or SIG_DFL (0), SIG_IGN (1) */
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+/*
+ * rt_sigaction(sig, act, old) run in stopped thread tid (either pointer
+ * may be NULL), with the structs in scratch memory of the thread (its
+ * stack below the red zone, put back afterwards).  Returns the call's
+ * result (0 or its negative errno) or sup_inject_syscall()'s error.
+ */
+int sup_inject_sigaction(struct sup_session *s, pid_t tid, int sig,
+			 const struct sup_ksigaction *act, struct sup_ksigaction *old);
+
+/*
+ * tid is about to get sig from the CPU (SIGFPE of an emulated division,
+ * SIGTRAP after a single-stepped one): the kernel forces such signals,
+ * so if sig is blocked or ignored, make it SIG_DFL and unblocked, as
+ * force_sig_info_to_task() would.  0, or a negative errno.
+ */
+int sup_force_signal(struct sup_session *s, pid_t tid, int sig);
 
 #endif /* REGMAP_SUP_INTERNAL_H */

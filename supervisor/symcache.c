@@ -2,8 +2,8 @@
  * Symbol names of code addresses for --trace, --stats and
  * --backtrace-on-access, cached per (process, address).
  *
- * Finding a name means reading /proc/PID/maps and the ELF file's symbol
- * table (libunwind's _UPT_get_proc_name), far more than an emulated
+ * Finding a name means looking it up in the process's symbol tables
+ * (symbols.c), far more than an emulated
  * access costs; a program touches the map from a few hot sites, so a
  * small direct-mapped cache makes tracing a hot loop cost one lookup per
  * access.  Nothing here runs unless one of those options is on.  An
@@ -81,12 +81,12 @@ const char *sup_sym(struct sup_session *s, pid_t tid, uint64_t ip)
 		struct timespec t0, t1;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		sup_symbolize_ip(tid, ip, e->name, sizeof(e->name));
+		sup_symbolize(s, tid, ip, e->name, sizeof(e->name));
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		sup_detail_untime(s, (t1.tv_sec - t0.tv_sec) * 1000000000ull +
 				  t1.tv_nsec - t0.tv_nsec);
 	} else {
-		sup_symbolize_ip(tid, ip, e->name, sizeof(e->name));
+		sup_symbolize(s, tid, ip, e->name, sizeof(e->name));
 	}
 	e->tgid = tgid;
 	e->ip = ip;

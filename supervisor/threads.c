@@ -115,6 +115,10 @@ void sup_thread_mark(struct sup_threads *t, pid_t tid, bool traced)
 {
 	struct sup_thread *e = sup_thread_get(t, tid, traced);
 
-	if (e)
-		e->traced = traced;
+	if (!e)
+		return;
+	/* a thread id used again, maybe in another process */
+	if (traced && !e->traced)
+		e->tgid = 0;
+	e->traced = traced;
 }

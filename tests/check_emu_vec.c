@@ -21,7 +21,6 @@ static struct regmap_xstate xs;
 
 #define MXCSR_OFF	24
 #define XMM_OFF		160
-#define HAVE_AVX512	((xcr0 & 0xe6) == 0xe6)
 
 static uint64_t xgetbv0(void)
 {
@@ -140,8 +139,6 @@ START_TEST(avx_ymm_load)
 {
 	uint64_t lo[2], hi[2];
 
-	if (!(xcr0 & 4))
-		return;
 	/* vmovdqu ymm1, [0x40]: ymm1 = r11:r10:r9:r8 */
 	ck_assert_int_eq(RUN(0xc5, 0xfe, 0x6f, 0x0c, 0x25, 0x40, 0, 0, 0), REGMAP_EMU_OK);
 	xmm_get(1, lo);
@@ -168,32 +165,38 @@ START_TEST(alignment_faults)
 	ck_assert_uint_eq(cpu.rip, VEC_RIP);
 	/* movdqu xmm0, [0x8] is fine */
 	ck_assert_int_eq(RUN(0xf3, 0x0f, 0x6f, 0x04, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
-	if (!(xcr0 & 4))
-		return;
+}
+END_TEST
+
+START_TEST(avx_alignment_faults)
+{
+	memcpy(saved, area, area_size);
 	/* vmovdqa ymm2, [0x10]: VEX needs 32-byte alignment; vmovdqu does not */
 	ck_assert_int_eq(RUN(0xc5, 0xfd, 0x6f, 0x14, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_FAULT_GP);
+	ck_assert_mem_eq(area, saved, area_size);
 	ck_assert_int_eq(RUN(0xc5, 0xfe, 0x6f, 0x14, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
 }
 END_TEST
 
 /*
- * Does an FXSAVE after a native fld record the fld's address as FIP?
- * Intel: always; AMD: only while an unmasked x87 exception is pending.
+ * Does the CPU keep a native fld's address as FIP (FNSTENV right after it
+ * shows it)?  Intel and AMD do; AMD's XSAVE stores it only while an x87
+ * exception is pending, so the emulator writes it into the area itself.
  */
-static bool native_fld_saves_fip(void)
+static uint32_t native_env[7];
+
+static bool native_fld_keeps_fip(void)
 {
 	static const double one = 1.0;
-	_Alignas(16) uint8_t fx[512];
-	uint64_t fld_addr, fip;
+	uint64_t fld_addr;
 
 	__asm__ volatile("fninit\n\t"
 			 "lea 1f(%%rip), %0\n"
-			 "1:\tfldl %2\n\t"
-			 "fxsave64 %1\n\t"
-			 "fstp %%st(0)"
-			 : "=&r"(fld_addr), "=m"(fx) : "m"(one));
-	memcpy(&fip, fx + 8, 8);
-	return fip == fld_addr;
+			 "1:\tfldl %2\n\t"	/* dd 05 disp32: FOP 0x505 */
+			 "fnstenv %1\n\t"
+			 "fninit"
+			 : "=&r"(fld_addr), "=m"(native_env) : "m"(one));
+	return native_env[3] == (uint32_t)fld_addr;
 }
 
 START_TEST(x87_load_store)
@@ -210,12 +213,15 @@ START_TEST(x87_load_store)
 	memcpy(&fsw, area + 2, 2);
 	ck_assert_uint_eq((fsw >> 11) & 7, 7);	/* TOP */
 	/*
-	 * The saved FPU instruction pointer is the target's, not the stub's,
-	 * where this CPU saves it at all: AMD stores FIP = 0 unless an x87
-	 * exception is pending, so the expectation comes from a native fld.
+	 * The saved FPU instruction and data pointers are the target's
+	 * instruction and map address, not the stub's, where this CPU keeps
+	 * them (the expectation comes from a native fld)
 	 */
 	ck_assert_uint_eq(*(uint64_t *)(void *)(area + 8),
-			  native_fld_saves_fip() ? VEC_RIP : 0);
+			  native_fld_keeps_fip() ? VEC_RIP : 0);
+	/* ... and the opcode, dd 04 (not the stub's dd 05), if the CPU keeps it */
+	if (native_fld_keeps_fip() && (native_env[4] >> 16 & 0x7ff) == 0x505)
+		ck_assert_uint_eq(*(uint16_t *)(void *)(area + 6), 0x504);
 
 	/* fstp qword [0x8]: rcx = the same bits, the stack is empty again */
 	ck_assert_int_eq(RUN(0xdd, 0x1c, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
@@ -229,8 +235,6 @@ START_TEST(avx512_masked_store_and_broadcast)
 {
 	uint64_t z[8], k1 = 0x5;
 
-	if (!HAVE_AVX512)
-		return;
 	/* vmovdqu32 [0x0]{k1}, zmm0 with k1 = 0101b: dwords 0 and 2 only */
 	memcpy(area + off_k + 8, &k1, 8);
 	ck_assert_int_eq(RUN(0x62, 0xf1, 0x7e, 0x49, 0x7f, 0x04, 0x25, 0, 0, 0, 0), REGMAP_EMU_OK);
@@ -366,7 +370,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("emu_vec");
-	TCase *tc = tcase_create("vec");
+	TCase *base, *avx, *avx512;
 	unsigned a, b, c, d;
 	int ret, err;
 
@@ -392,18 +396,24 @@ int main(void)
 	saved = malloc(area_size);
 	if (!area || !saved)
 		return EXIT_FAILURE;
+	base = vec_tcase(s, "sse_x87", 0);
+	avx = vec_tcase(s, "avx", VEC_CPU_AVX);
+	avx512 = vec_tcase(s, "avx512", VEC_CPU_AVX512);
 
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, sse_load_store_add);
-	tcase_add_test(tc, gpr_and_flags_results);
-	tcase_add_test(tc, avx_ymm_load);
-	tcase_add_test(tc, alignment_faults);
-	tcase_add_test(tc, x87_load_store);
-	tcase_add_test(tc, avx512_masked_store_and_broadcast);
-	tcase_add_test(tc, simd_exceptions);
-	tcase_add_test(tc, statuses_and_api);
-	tcase_add_test(tc, threads_share_the_pool);
-	suite_add_tcase(s, tc);
+	/* every group needs XSAVE (checked above); AVX and AVX-512 their own features */
+	tcase_add_checked_fixture(base, setup, NULL);
+	tcase_add_test(base, sse_load_store_add);
+	tcase_add_test(base, gpr_and_flags_results);
+	tcase_add_test(base, alignment_faults);
+	tcase_add_test(base, x87_load_store);
+	tcase_add_test(base, simd_exceptions);
+	tcase_add_test(base, statuses_and_api);
+	tcase_add_test(base, threads_share_the_pool);
+	tcase_add_checked_fixture(avx, setup, NULL);
+	tcase_add_test(avx, avx_ymm_load);
+	tcase_add_test(avx, avx_alignment_faults);
+	tcase_add_checked_fixture(avx512, setup, NULL);
+	tcase_add_test(avx512, avx512_masked_store_and_broadcast);
 	ret = vec_run_suite(s);
 	free(area);
 	free(saved);

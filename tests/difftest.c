@@ -3,7 +3,8 @@
  * difftest.h).  Options, the case loop, per-family counts and the
  * summary.  The last line printed is always
  *   difftest: N passed, M failed
- * and the exit status is 0 iff M == 0.
+ * and the exit status is 1 if M > 0, else 77 (SKIP) if the CPU cannot run
+ * some of the instruction forms selected (notes say which), else 0.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -152,26 +153,33 @@ static void dt_parse(int argc, char **argv, struct dt_opts *o)
 		o->cases = 1;
 }
 
-/* Say which forms the CPU cannot run. */
-static void dt_cpu_notes(unsigned cpu, const char *filter)
+/* Say which forms the CPU cannot run; return how many. */
+static unsigned dt_cpu_notes(unsigned cpu, const char *filter)
 {
 	static const char *const feat[DT_NCPU] = {
-		"BMI1", "BMI2", "ADX", "MOVBE", "SSE4.2", "POPCNT", "LZCNT", "CMPXCHG16B",
+		"BMI1", "BMI2", "ADX", "MOVBE", "SSE4.2", "POPCNT", "CMPXCHG16B",
 		"AVX", "AVX-512", "XSAVE",
 	};
+	unsigned n = 0;
 
 	for (unsigned b = 0; b < DT_NCPU; b++) {
-		const char *last = "";
+		const char *last = NULL;
 
 		if (cpu & (1u << b))
 			continue;
-		printf("difftest: note: the CPU lacks %s, skipping:", feat[b]);
-		for (unsigned i = 0; i < dt_nforms; i++)
-			if ((dt_forms[i].cpu & (1u << b)) && dt_form_matches(&dt_forms[i], filter) &&
-			    strcmp(dt_forms[i].name, last))
+		for (unsigned i = 0; i < dt_nforms; i++) {
+			if (!(dt_forms[i].cpu & (1u << b)) || !dt_form_matches(&dt_forms[i], filter))
+				continue;
+			if (!last)
+				printf("difftest: note: the CPU lacks %s, skipping:", feat[b]);
+			if (!last || strcmp(dt_forms[i].name, last))
 				printf(" %s", last = dt_forms[i].name);
-		printf("\n");
+			n++;
+		}
+		if (last)
+			printf("\n");
 	}
+	return n;
 }
 
 static void dt_summary(const struct dt_opts *o, const char *replay_fmt, const char *prog)
@@ -199,7 +207,7 @@ int main(int argc, char **argv)
 	};
 	uint64_t passed = 0, failed = 0, harness = 0;
 	char replay_fmt[160], replay[512];
-	unsigned cpu;
+	unsigned cpu, skipped;
 	bool fixed;
 	int err;
 
@@ -208,7 +216,7 @@ int main(int argc, char **argv)
 	snprintf(replay_fmt, sizeof(replay_fmt), "%%s --seed %%" PRIu64 " --case %%" PRIu64 "%s%s -v",
 		 o.family ? " --family " : "", o.family ? o.family : "");
 	cpu = dt_cpu_features();
-	dt_cpu_notes(cpu, o.family);
+	skipped = dt_cpu_notes(cpu, o.family);
 	if (!dt_gen_init(o.family, cpu)) {
 		fprintf(stderr, "%s: no instruction forms for '%s' on this CPU (see --list)\n",
 			argv[0], o.family ? o.family : "");
@@ -218,6 +226,7 @@ int main(int argc, char **argv)
 	if (err)
 		printf("difftest: note: the emulator's vector path cannot be set up (%s): "
 		       "the vector families will fail\n", strerror(-err));
+	skipped += dt_vec_notes(o.family);
 	err = dt_native_init(&fixed);
 	if (err) {
 		fprintf(stderr, "%s: cannot set up the native runner: %s\n", argv[0], strerror(-err));
@@ -239,12 +248,14 @@ int main(int argc, char **argv)
 		if (dt_c.form->enc == DT_ENC_VEC ? dt_vec_run_case(&dt_c, &dt_res) :
 						   dt_run_case(&dt_c, &dt_res)) {
 			dt_count_coverage(&dt_c, &dt_res);
+			dt_addr_count(&dt_c, &dt_res);
 			passed++;
 			if (o.one && o.verbose)
 				dt_print_case(&dt_c, &dt_res, replay);
 			continue;
 		}
 		dt_count_coverage(&dt_c, &dt_res);
+		dt_addr_count(&dt_c, &dt_res);
 		failed++;
 		harness += !strncmp(dt_res.why, "harness", 7);
 		dt_fam_failed[dt_c.form->family]++;
@@ -261,9 +272,14 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < DT_NCOV; i++)
 		printf("%s %" PRIu64 " %s", i ? "," : "", dt_cov[i], dt_cov_names[i]);
 	printf("\n");
+	dt_addr_print_coverage();
 	if (harness)
 		printf("difftest: %" PRIu64 " of the failures are harness errors (difftest's own)\n",
 		       harness);
+	/* PASS means every form ran: a CPU that cannot run some is a SKIP (exit 77) */
+	if (skipped && !failed)
+		printf("difftest: SKIP: %u instruction forms did not run, the CPU lacks them "
+		       "(see the notes above)\n", skipped);
 	printf("difftest: %" PRIu64 " passed, %" PRIu64 " failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return failed ? 1 : skipped ? 77 : 0;
 }

@@ -120,7 +120,8 @@ const struct dt_form dt_forms[] = {
 	L("movzx", MOVX, 1, 0xb7, SWDQ, REG, 2, RD, NOI, 0, 0, 0, NULL),
 	L("movsx", MOVX, 1, 0xbe, SWDQ, REG, 1, RD, NOI, 0, 0, 0, NULL),
 	L("movsx", MOVX, 1, 0xbf, SWDQ, REG, 2, RD, NOI, 0, 0, 0, NULL),
-	L("movsxd", MOVX, 0, 0x63, SDQ, REG, 4, RD, NOI, 0, 0, 0, NULL),
+	/* 16-bit MOVSXD reads a word (Intel) or a doubleword (AMD) */
+	L("movsxd", MOVX, 0, 0x63, SWDQ, REG, 4, RD, NOI, 0, 0, 0, NULL),
 	L("movbe", MOVX, 2, 0xf0, SWDQ, REG, OPS, RD, NOI, 0, 0, DT_CPU_MOVBE, NULL),
 	L("movbe", MOVX, 2, 0xf1, SWDQ, REG, OPS, WR, NOI, 0, 0, DT_CPU_MOVBE, NULL),
 
@@ -155,8 +156,9 @@ const struct dt_form dt_forms[] = {
 
 	L("bsf", BITSCAN, 1, 0xbc, SWDQ, REG, OPS, RD, NOI, 0, 0, 0, dt_su_zero_src),
 	L("bsr", BITSCAN, 1, 0xbd, SWDQ, REG, OPS, RD, NOI, 0, 0, 0, dt_su_zero_src),
-	L("tzcnt", BITSCAN, 1, 0xbc, SWDQ, REG, OPS, RD, NOI, 0xf3, 0, DT_CPU_BMI1, dt_su_zero_src),
-	L("lzcnt", BITSCAN, 1, 0xbd, SWDQ, REG, OPS, RD, NOI, 0xf3, 0, DT_CPU_LZCNT, dt_su_zero_src),
+	/* without BMI1 / LZCNT the CPU runs these bytes as BSF / BSR, and so does the emulator */
+	L("tzcnt", BITSCAN, 1, 0xbc, SWDQ, REG, OPS, RD, NOI, 0xf3, 0, 0, dt_su_zero_src),
+	L("lzcnt", BITSCAN, 1, 0xbd, SWDQ, REG, OPS, RD, NOI, 0xf3, 0, 0, dt_su_zero_src),
 	L("popcnt", BITSCAN, 1, 0xb8, SWDQ, REG, OPS, RD, NOI, 0xf3, 0, DT_CPU_POPCNT, dt_su_zero_src),
 
 	L("xchg", XCHG, 0, 0x86, S1, REG, OPS, RW, NOI, 0, DT_LOCK, 0, NULL),
@@ -193,8 +195,9 @@ const struct dt_form dt_forms[] = {
 
 	L("push", STACK, 0, 0xff, 2 | 8, 6, OPS, RD, NOI, 0, DT_D64, 0, dt_su_stack),
 	L("pop", STACK, 0, 0x8f, 2 | 8, 0, OPS, WR, NOI, 0, DT_D64, 0, dt_su_stack),
-	L("call", STACK, 0, 0xff, 8, 2, OPS, RD, NOI, 0, DT_D64, 0, dt_su_branch),
-	L("jmp", STACK, 0, 0xff, 8, 4, OPS, RD, NOI, 0, DT_D64, 0, dt_su_branch),
+	/* 66: a 16-bit near branch on AMD, 66 ignored on Intel (Zydis: 8 bytes) */
+	L("call", STACK, 0, 0xff, 2 | 8, 2, 8, RD, NOI, 0, DT_D64, 0, dt_su_branch),
+	L("jmp", STACK, 0, 0xff, 2 | 8, 4, 8, RD, NOI, 0, DT_D64, 0, dt_su_branch),
 
 	STR("movs", 0xa4, WR), STR("cmps", 0xa6, RD), STR("stos", 0xaa, WR),
 	STR("lods", 0xac, RD), STR("scas", 0xae, RD),

@@ -6,6 +6,7 @@
  */
 #include <cpuid.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "difftest_vec.h"
@@ -16,6 +17,7 @@ uint64_t dt_xcr0;
 
 static const struct dt_vform *dt_vfam[DT_NFAMILY][128];
 static unsigned dt_vfam_n[DT_NFAMILY];
+static unsigned dt_vec_have;		/* DT_VX_* the CPU has */
 
 static unsigned dt_vec_feat(void)
 {
@@ -39,7 +41,7 @@ static unsigned dt_vec_feat(void)
 
 int dt_vec_init(void)
 {
-	unsigned a, b, c, d, feat = dt_vec_feat();
+	unsigned a, b, c, d, feat = dt_vec_have = dt_vec_feat();
 	uint32_t lo, hi;
 	int err = regmap_emu_xinit();
 
@@ -58,11 +60,38 @@ int dt_vec_init(void)
 	for (unsigned i = 0; i < dt_nvforms; i++) {
 		const struct dt_vform *f = &dt_vforms[i];
 
-		if ((f->feat & ~feat) || dt_vfam_n[f->family] >= 128)
-			continue;
+		if (f->feat & ~feat)
+			continue;	/* dt_vec_notes() says so */
+		if (dt_vfam_n[f->family] >= 128)
+			return -E2BIG;
 		dt_vfam[f->family][dt_vfam_n[f->family]++] = f;
 	}
 	return err;
+}
+
+unsigned dt_vec_notes(const char *filter)
+{
+	static const char *const feat[] = {
+		"SSE3", "SSSE3", "SSE4.1", "SSE4.2", "AES", "PCLMULQDQ", "FMA", "F16C", "AVX2",
+		"AVX512-VPOPCNTDQ",
+	};
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < dt_nvforms; i++) {
+		const struct dt_vform *f = &dt_vforms[i];
+		unsigned missing = f->feat & ~dt_vec_have;
+		bool selected = false;
+
+		for (unsigned k = 0; k < dt_nforms; k++)
+			selected |= dt_forms[k].family == f->family &&
+				    dt_form_matches(&dt_forms[k], filter);
+		if (!missing || !selected)
+			continue;
+		printf("difftest: note: the CPU lacks %s, skipping: %s\n",
+		       feat[__builtin_ctz(missing)], f->name);
+		n++;
+	}
+	return n;
 }
 
 /* An interesting 32- or 64-bit floating-point pattern, or random bits. */

@@ -1,5 +1,7 @@
 /* Fixed-vector harness for the emulator's Check tests (see emu_vec.h). */
+#include <cpuid.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +82,75 @@ uint64_t map_get(const struct regmap_cpu *c, unsigned off, unsigned size)
 	return v;
 }
 
+/* XCR0: the state components the OS saves (0 without OSXSAVE). */
+static uint64_t vec_xcr0(void)
+{
+	unsigned a, b, c, d;
+	uint32_t lo, hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static unsigned vec_cpu_features(void)
+{
+	unsigned a, b, c, d, f = 0;
+	uint64_t xcr0 = vec_xcr0();
+
+	if (__get_cpuid(1, &a, &b, &c, &d)) {
+		f |= c & bit_POPCNT ? VEC_CPU_POPCNT : 0;
+		f |= c & bit_SSE4_2 ? VEC_CPU_SSE42 : 0;
+		f |= (c & bit_AVX) && (xcr0 & 6) == 6 ? VEC_CPU_AVX : 0;
+	}
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+		f |= b & bit_BMI ? VEC_CPU_BMI1 : 0;
+		f |= b & bit_BMI2 ? VEC_CPU_BMI2 : 0;
+		f |= b & bit_ADX ? VEC_CPU_ADX : 0;
+		f |= (b & bit_AVX512F) && (f & VEC_CPU_AVX) && (xcr0 & 0xe6) == 0xe6 ?
+		     VEC_CPU_AVX512 : 0;
+	}
+	return f;
+}
+
+const char *vec_cpu_lacks(unsigned need)
+{
+	static const char *const names[] = {
+		"POPCNT", "BMI1", "BMI2", "ADX", "SSE4.2", "AVX (or the OS does not enable it)",
+		"AVX-512F (or the OS does not enable it)",
+	};
+	unsigned missing = need & ~vec_cpu_features();
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (missing & (1u << i))
+			return names[i];
+	return NULL;
+}
+
+/* Groups not run: kept in a suite of their own, which is freed, never run. */
+static Suite *vec_skipped;
+static char vec_skip_note[1024];
+
+TCase *vec_tcase(Suite *s, const char *name, unsigned need)
+{
+	const char *lack = vec_cpu_lacks(need);
+	TCase *tc = tcase_create(name);
+	size_t n = strlen(vec_skip_note);
+
+	tcase_add_checked_fixture(tc, vec_setup, NULL);
+	if (!lack) {
+		suite_add_tcase(s, tc);
+		return tc;
+	}
+	if (!vec_skipped)
+		vec_skipped = suite_create("skipped");
+	suite_add_tcase(vec_skipped, tc);
+	snprintf(vec_skip_note + n, sizeof(vec_skip_note) - n,
+		 "SKIP: the tests of group %s did not run: this CPU lacks %s\n", name, lack);
+	return tc;
+}
+
 int vec_run_suite(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
@@ -88,5 +159,13 @@ int vec_run_suite(Suite *s)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (vec_skipped) {
+		/* srunner_free() is the only way to free a suite and its groups */
+		srunner_free(srunner_create(vec_skipped));
+		vec_skipped = NULL;
+		fputs(vec_skip_note, stdout);
+	}
+	if (failed)
+		return EXIT_FAILURE;
+	return vec_skip_note[0] ? 77 : EXIT_SUCCESS;
 }

@@ -97,7 +97,36 @@ uint64_t map_get(const struct regmap_cpu *c, unsigned off, unsigned size);
 /* cpu == want, ignoring the rflags bits in undef */
 #define check_cpu(undef)	ck_assert_cpu_eq_except(cpu, want, undef)
 
-/* main() of a test program: run every test of s; EXIT_SUCCESS if all passed. */
+/*
+ * CPU features a group of tests needs: the emulator runs the instruction
+ * on the CPU, as the target would, so on a CPU without it there is
+ * nothing to compare (the target would get SIGILL, not SIGSEGV).
+ */
+#define VEC_CPU_POPCNT	0x01
+#define VEC_CPU_BMI1	0x02
+#define VEC_CPU_BMI2	0x04
+#define VEC_CPU_ADX	0x08
+#define VEC_CPU_SSE42	0x10	/* CRC32 */
+#define VEC_CPU_AVX	0x20	/* AVX, with its state enabled by the OS (XCR0) */
+#define VEC_CPU_AVX512	0x40	/* AVX-512 F, with its state enabled by the OS */
+
+/* The name of a feature in need that this CPU lacks, or NULL if it has them all. */
+const char *vec_cpu_lacks(unsigned need);
+
+/*
+ * A group of tests (a TCase of s, with vec_setup() as its fixture) that
+ * needs the CPU features in need.  Check has no "skipped" result, so the
+ * program reports it itself: a group the CPU cannot run is not run (its
+ * tests may still be added to it), and vec_run_suite() then prints which
+ * groups were skipped and why, and exits 77 (SKIP) unless a test failed.
+ * PASS therefore means that every test of the program ran and passed.
+ */
+TCase *vec_tcase(Suite *s, const char *name, unsigned need);
+
+/*
+ * main() of a test program: run every group of s; EXIT_FAILURE if a test
+ * failed, else 77 if a group was skipped, else EXIT_SUCCESS.
+ */
 int vec_run_suite(Suite *s);
 
 #endif

@@ -113,5 +113,12 @@ int main(int argc, char **argv)
 	       iters, seed, s->decoded, s->unsupported, s->bad, s->vector, s->ok, s->not_map,
 	       s->partial, s->faults, s->mem_faults, s->other, failed);
 	/* a mix that never emulates anything would prove nothing */
-	return failed || (iters >= 10000 && s->ok < iters / 50) ? 1 : 0;
+	if (failed || (iters >= 10000 && s->ok < iters / 50))
+		return 1;
+	if (s->cpu_lacks) {
+		printf("fuzz_emu: SKIP: %lu cases not executed: this CPU lacks their instructions "
+		       "(%s, ...), which the emulator runs on the CPU\n", s->cpu_lacks, s->lacks);
+		return 77;
+	}
+	return 0;
 }

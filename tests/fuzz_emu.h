@@ -45,6 +45,8 @@ void fuzz_emu_gen_state(struct fuzz_case *c, uint64_t seed);
 struct fuzz_stats {
 	unsigned long decoded, unsupported, bad, vector, ok, not_map, partial;
 	unsigned long faults, mem_faults, other;
+	unsigned long cpu_lacks;	/* not executed: the CPU lacks the instruction */
+	const char *lacks;		/* ... for example this feature */
 };
 extern struct fuzz_stats fuzz_emu_stats;
 

@@ -109,6 +109,66 @@ expect_status 0 "first of two after detach"
 wait $t2; status=$?
 expect_status 0 "second of two after detach"
 
+# ---- the same process twice (-p P -p P, and -p of one of its threads):
+# served once, with a warning; not let go of by the second attach ----
+D=$TMP/twice; mkdir "$D"
+$T idle "$D" & tidle=$!
+wait_file "$D/ready"
+tid2=$(ls /proc/$tidle/task | grep -vx "$tidle" | head -n 1)
+D=$TMP/dup; mkdir "$D"
+$T serve "$D" & tpid=$!
+wait_file "$D/ready"
+$RR -p $tpid -p $tpid -p $tidle -p $tid2 >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+wait_grep "$TMP/rr.err" "^regmap-run: attached to $tidle (4 threads)$"
+touch "$D/go"
+wait_file "$D/served" && echo "ok: -p P -p P: P's map round trips were served"
+kill -INT $rpid
+wait $rpid; status=$?
+sed 's/^/  err: /' "$TMP/rr.err"
+expect_status 0 "regmap-run -p P -p P after SIGINT"
+[ "$(grep -c "^regmap-run: attached to $tpid (1 thread)$" "$TMP/rr.err")" = 1 ] &&
+	echo "ok: -p P -p P: attached once" || { echo "FAIL: -p P -p P: not attached exactly once"; fail=1; }
+grep -q "^regmap-run: warning: -p $tpid given twice: it is served once$" "$TMP/rr.err" &&
+	echo "ok: -p P -p P: warning" || { echo "FAIL: -p P -p P: no warning"; fail=1; }
+grep -q "^regmap-run: warning: -p $tid2 is a thread of process $tidle, which is already attached: it is served once$" "$TMP/rr.err" &&
+	echo "ok: -p of a thread of an attached process: warning" ||
+	{ echo "FAIL: -p of a thread of an attached process: no warning"; fail=1; }
+expect_not_in_file() { ! grep -q -e "$2" "$1"; }
+expect_not_in_file "$TMP/rr.err" "cannot attach\|every attached process has exited" &&
+	echo "ok: -p P -p P: no attach error, no early end" ||
+	{ echo "FAIL: -p P -p P: an attach error or an early end"; fail=1; }
+grep -q "^regmap-run: detached from $tpid, $tidle (5 threads): " "$TMP/rr.err" &&
+	echo "ok: -p P -p P: detach message names each process once" ||
+	{ echo "FAIL: -p P -p P: detach message"; fail=1; }
+touch "$D/fault" "$TMP/twice/quit"
+wait $tpid; status=$?
+expect_status 0 "-p P -p P: target after detach"
+wait $tidle; status=$?
+expect_status 0 "-p P -p T: idle target after detach"
+
+# ---- children forked while attached are followed, and counted as
+# processes, not as threads of the attached one ----
+D=$TMP/forks; mkdir "$D"
+$T forks "$D" & tpid=$!
+wait_file "$D/ready"
+$RR --stats -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+wait_grep "$TMP/rr.err" "^regmap-run: attached to $tpid (1 thread)$"
+touch "$D/go"
+wait_file "$D/forked" && echo "ok: the forked children's map accesses were served"
+kill -INT $rpid
+wait $rpid; status=$?
+sed 's/^/  err: /' "$TMP/rr.err"
+expect_status 0 "regmap-run -p of a forking process after SIGINT"
+grep -q "^regmap-run: detached from $tpid (1 thread) and 2 child processes (3 threads): their map accesses now fault" "$TMP/rr.err" &&
+	echo "ok: detach counts the attached process's threads and the children apart" ||
+	{ echo "FAIL: detach message with children"; fail=1; }
+grep -q "^regmap-run:   (2 traced threads in 2 processes did not use the map)$" "$TMP/rr.err" &&
+	echo "ok: --stats counts quiet threads and their processes apart" ||
+	{ echo "FAIL: --stats quiet threads/processes"; fail=1; }
+touch "$D/quit"
+wait $tpid; status=$?
+expect_status 0 "forking target and its children after the detach"
+
 # ---- threads created during the attach: every one is served ----
 for sig in TERM HUP; do
 	D=$TMP/threads.$sig; mkdir "$D"
@@ -197,6 +257,39 @@ if [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ]; then
 	run $RR -p 2
 	expect_status 125 "-p of a kernel thread"
 	expect_in err "cannot attach to pid 2: it is a kernel thread" "kernel thread message"
+fi
+
+# ---- ptrace refused: what is known, never a guess ----
+# regmap-run in a user namespace of its own has CAP_SYS_PTRACE there only
+sleep 60 & victim=$!
+if command -v unshare >/dev/null 2>&1 && unshare -Ur true 2>/dev/null; then
+	run unshare -Ur $RR -p $victim
+	expect_status 125 "-p from another user namespace"
+	expect_in err "^regmap-run: cannot attach to pid $victim: ptrace: Operation not permitted; " \
+		"refused attach: the man page's wording and the errno"
+	expect_in err "; regmap-run has CAP_SYS_PTRACE in its user namespace (not the initial one)" \
+		"refused attach: the capability and its namespace"
+	expect_in err "kernel.yama.ptrace_scope\\|Yama not active" "refused attach: Yama's state"
+	expect_in err "active security modules" "refused attach: the security modules"
+	expect_not_in err "AppArmor\\|SELinux\\|container policy" "refused attach: no guessed cause"
+else
+	echo "skip: no unprivileged user namespaces here (unshare -Ur): refused attach not checked"
+fi
+kill $victim; wait $victim 2>/dev/null
+# root without CAP_SYS_PTRACE and another user's process
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
+   setpriv --bounding-set=-sys_ptrace --inh-caps=-sys_ptrace true 2>/dev/null &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$T" 2>/dev/null; then
+	D=$(mktemp -d "${TMPDIR:-/tmp}/regmap-other.XXXXXX"); chmod 777 "$D"
+	setpriv --reuid=65534 --regid=65534 --clear-groups $T idle "$D" & tpid=$!
+	wait_file "$D/ready"
+	run setpriv --bounding-set=-sys_ptrace --inh-caps=-sys_ptrace $RR -p $tpid
+	expect_status 125 "-p of another user's process without CAP_SYS_PTRACE"
+	expect_in err "^regmap-run: cannot attach to pid $tpid: it belongs to another user (uid 65534; regmap-run runs as uid 0 without CAP_SYS_PTRACE, which tracing it needs)$" \
+		"another user's process: the uids and the missing capability"
+	touch "$D/quit"; wait $tpid; rm -rf "$D"
+else
+	echo "skip: not root, or no setpriv that can drop CAP_SYS_PTRACE: another user's process not checked"
 fi
 
 run $RR -p $$ ./tests/t_attach

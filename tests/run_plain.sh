@@ -23,7 +23,7 @@ if command -v python3 >/dev/null 2>&1 && python3 -c 'pass' 2>/dev/null; then
 	expect_status 5 "python3 -c"
 	expect_in out "^45$" "python3 output"
 else
-	echo "skip: python3 not usable here"
+	skip "python3 under regmap-run: python3 is not installed or does not run"
 fi
 
 run $RR ./examples/hello

@@ -17,6 +17,8 @@ pid=$(cat "$TMP/pid" 2>/dev/null)
 if [ -n "$pid" ]; then
 	sleep 0.2
 	kill -SEGV "$pid"
+else
+	echo "FAIL: kill -SEGV: the target never wrote its pid"; fail=1
 fi
 wait $bg
 status=$?
@@ -59,6 +61,8 @@ if [ -n "$pid" ]; then
 	[ "$t3" != "$t2" ] && echo "ok: kill -CONT: the program runs again" ||
 		{ echo "FAIL: kill -CONT: no CPU time used after it"; fail=1; }
 	kill -TERM "$pid"
+else
+	echo "FAIL: SIGSTOP/SIGCONT: the target never wrote its pid"; fail=1
 fi
 wait $bg
 status=$?

@@ -62,7 +62,7 @@ END
 		echo "FAIL: the JSON trace"; cat "$TMP/trace.json"; fail=1
 	fi
 else
-	echo "skip: python3 not usable here"
+	skip "the JSON trace: python3 (to parse it) is not installed or does not run"
 fi
 
 run $RR --stats $T
@@ -76,6 +76,19 @@ expect_not_in err "^regmap-run:   rax  " "--stats: rax never touched"
 expect_in err "^regmap-run:   0x[0-9a-f]* <t_add_rcx>  *1  add$" "--stats: the add's site"
 expect_in err "^regmap-run:   [0-9]*  *[0-9]*  *4$" "--stats: one thread, 4 instructions"
 expect_in err "cost: [0-9.]* us in regmap-run per SIGSEGV stop served (4 stops" "--stats: cost"
+
+# no map access: no empty tables; counts in the singular where they are one
+run $RR --stats sh -c 'trap "" USR1; kill -USR1 $$'
+expect_status 0 "--stats, no map access, one signal"
+expect_in err "^regmap-run: stats: 0 instructions emulated (0 decode cache hits), 0 map accesses, 1 signal delivered, 0 real faults$" \
+	"--stats: 1 signal, in the singular"
+expect_not_in err "register  *reads\\|instruction site\\|thread  *process" "--stats: no empty tables"
+expect_in err "^regmap-run:   (1 traced thread did not use the map)$" "--stats: the thread that did not use the map"
+run $RR --stats "$T_DIR/t_exit" 0
+expect_status 0 "--stats, one instruction"
+expect_in err "^regmap-run: stats: 1 instruction emulated (0 decode cache hits), 2 map accesses, " \
+	"--stats: 1 instruction, in the singular"
+expect_in err "per SIGSEGV stop served (1 stop, " "--stats: 1 stop, in the singular"
 
 run $RR --backtrace-on-access=t_add_rcx $T
 expect_status 0 "--backtrace-on-access=t_add_rcx"
@@ -93,10 +106,49 @@ n=$(grep -c "^regmap-run:     #1 .* in main+" "$TMP/err")
 [ "$n" = 4 ] && echo "ok: all: a backtrace at each of the 4 instructions" ||
 	{ echo "FAIL: all: $n backtraces"; fail=1; }
 
-run $RR --backtrace-on-access=step+0x40,t_straddle+0,t_read_rbx+1 $T
+run $RR --backtrace-on-access=t_straddle+0,t_read_rbx+1 $T
 expect_status 0 "--backtrace-on-access with offsets"
 expect_in err "<t_straddle>" "t_straddle+0 matches t_straddle"
 expect_not_in err "<t_read_rbx>" "t_read_rbx+1 matches nothing"
+expect_in err "^regmap-run: warning: --backtrace-on-access=t_read_rbx+1 matched no map access$" \
+	"a site that never matched: a warning at the end"
+expect_not_in err "t_straddle+0 matched no" "no warning for a site that matched"
+
+# sites that cannot be right are errors before the program runs
+for site in "main+999:main is only [0-9]* bytes long (offsets 0 to [0-9]*)" \
+	    "step+0x40:step is only [0-9]* bytes long" \
+	    "0xzz:not an address" "12ab:not an address" ":an empty site" \
+	    "t_add_rcx,:an empty site"; do
+	arg=${site%%:*}
+	run $RR --backtrace-on-access="$arg" $T
+	expect_status 125 "--backtrace-on-access=$arg"
+	expect_in err "^regmap-run: --backtrace-on-access[=:]" "--backtrace-on-access=$arg: one line"
+	expect_in err "${site#*:}" "--backtrace-on-access=$arg: says why"
+	expect_not_in err "access to\\|#0 " "--backtrace-on-access=$arg: nothing ran"
+done
+# a function the program does not have: a warning at the start and at the end
+run $RR --backtrace-on-access=nosuchfunc $T
+expect_status 0 "--backtrace-on-access=nosuchfunc"
+expect_in err "^regmap-run: warning: --backtrace-on-access=nosuchfunc: $T has no function nosuchfunc: the site can only match in a library it loads$" \
+	"nosuchfunc: warned at the start"
+expect_in err "^regmap-run: warning: --backtrace-on-access=nosuchfunc matched no map access$" \
+	"nosuchfunc: warned at the end"
+# -p: checked against the running process and its libraries, before attaching
+sleep 60 & victim=$!
+run $RR --backtrace-on-access=0xzz -p $victim
+expect_status 125 "-p with --backtrace-on-access=0xzz"
+[ "$(sed -n 's/^TracerPid:[[:space:]]*//p' /proc/$victim/status)" = 0 ] &&
+	echo "ok: not attached after the error" || { echo "FAIL: attached despite the error"; fail=1; }
+$RR --backtrace-on-access=nosuchfunc -p $victim 2>"$TMP/rr.err" & rpid=$!
+i=0; while ! grep -q "attached to $victim" "$TMP/rr.err" && [ $i -lt 2000 ]; do sleep 0.01; i=$((i + 1)); done
+kill -INT $rpid; wait $rpid; status=$?
+cp "$TMP/rr.err" "$TMP/err"; sed 's/^/  err: /' "$TMP/err"
+expect_status 0 "-p with --backtrace-on-access=nosuchfunc, detached"
+expect_in err "^regmap-run: warning: --backtrace-on-access=nosuchfunc: no function nosuchfunc in pid $victim or its libraries: " \
+	"-p: a missing function is a warning naming the process"
+expect_in err "^regmap-run: warning: --backtrace-on-access=nosuchfunc matched no map access$" \
+	"-p: and a warning at the end"
+kill $victim; wait $victim 2>/dev/null
 
 run $RR --trace-format=yaml $T
 expect_status 125 "--trace-format=yaml"

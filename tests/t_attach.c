@@ -19,6 +19,11 @@
  *                         lost or doubled by the detach.
  *   t_attach idle DIR     three more threads; DIR/ready; wait for
  *                         DIR/quit; exit 0.
+ *   t_attach forks DIR    DIR/ready; wait for DIR/go; fork two children,
+ *                         each makes one map round trip (checked; the
+ *                         second starts a thread first) and DIR/childN;
+ *                         then DIR/forked; all wait for DIR/quit; exit 0
+ *                         if every child did.
  *   t_attach zombie DIR   fork a child that exits at once and is never
  *                         reaped; DIR/zpid holds its pid; wait for DIR/quit.
  *
@@ -35,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "t_map.h"
@@ -205,6 +211,47 @@ static int idle(void)
 	return 0;
 }
 
+static int forked_child(int i)
+{
+	char name[16];
+	pthread_t t;
+
+	if (i == 1 && pthread_create(&t, NULL, idler, NULL))
+		return 5;
+	if (roundtrips(1, 99))
+		return 3;
+	snprintf(name, sizeof(name), "child%d", i);
+	touch(name);
+	wait_for("quit");
+	if (i == 1)
+		pthread_join(t, NULL);
+	return 0;
+}
+
+static int forks(void)
+{
+	pid_t child[2];
+	int st, ret = 0;
+
+	touch("ready");
+	wait_for("go");
+	for (int i = 0; i < 2; i++) {
+		child[i] = fork();
+		if (child[i] < 0)
+			return 5;
+		if (child[i] == 0)
+			_exit(forked_child(i));
+	}
+	wait_for("child0");
+	wait_for("child1");
+	touch("forked");
+	wait_for("quit");
+	for (int i = 0; i < 2; i++)
+		if (waitpid(child[i], &st, 0) != child[i] || !WIFEXITED(st) || WEXITSTATUS(st))
+			ret = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 3;
+	return ret;
+}
+
 static int signals(void)
 {
 	struct sigaction sa;
@@ -254,6 +301,8 @@ int main(int argc, char *argv[])
 		return signals();
 	if (!strcmp(argv[1], "idle"))
 		return idle();
+	if (!strcmp(argv[1], "forks"))
+		return forks();
 	if (!strcmp(argv[1], "zombie")) {
 		{
 			pid_t child = fork();

@@ -1,12 +1,11 @@
 /*
  * t_bmi: BMI1, BMI2, ADX and CRC32 instructions with a map operand
  * (ANDN BEXTR BLSI BLSMSK BLSR BZHI PDEP PEXT SARX SHLX SHRX RORX MULX
- * ADCX ADOX CRC32).  Sets the CPU lacks are skipped: the expected values
- * come from running them natively.  Exit status 0 when results and flags
+ * ADCX ADOX CRC32).  Sets the CPU lacks are skipped (exit status 77): the
+ * expected values come from running them natively.  Exit status 0 when results and flags
  * equal the CPU's (t_harness.h).
  */
 #include <cpuid.h>
-#include <stdio.h>
 
 #include "t_harness.h"
 
@@ -44,7 +43,7 @@ static const struct t_case crc[] = { T_CASE(crc32b), T_CASE(crc32q) };
 	if (have)								\
 		t_run_cases(name, set, sizeof(set) / sizeof(set[0]), 24);	\
 	else									\
-		printf("%s: skipped (this CPU lacks it)\n", name);		\
+		t_skip(name, "this CPU lacks it");				\
 } while (0)
 
 int main(void)

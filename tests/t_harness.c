@@ -11,6 +11,7 @@
 #define MAX_SHOWN	20
 
 int t_failures;
+static int t_skipped;
 
 static const uint64_t interesting[] = {
 	0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000,
@@ -132,8 +133,22 @@ int t_run_cases(const char *family, const struct t_case *cases, unsigned ncases,
 	return t_failures - before;
 }
 
+void t_skip(const char *what, const char *why)
+{
+	printf("SKIP: %s: %s\n", what, why);
+	t_skipped++;
+}
+
 int t_done(const char *family)
 {
-	printf("%s: %s\n", family, t_failures ? "FAILED" : "ok");
-	return t_failures ? 1 : 0;
+	if (t_failures) {
+		printf("%s: FAILED\n", family);
+		return 1;
+	}
+	if (t_skipped) {
+		printf("%s: ok, but %d part%s skipped\n", family, t_skipped, t_skipped > 1 ? "s" : "");
+		return 77;
+	}
+	printf("%s: ok\n", family);
+	return 0;
 }

@@ -21,6 +21,7 @@
 #ifndef REGMAP_T_HARNESS_H
 #define REGMAP_T_HARNESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* r[] in map order: 0 rax, 1 rcx, 2 rdx, 3 rbx, 4 (rsp), 5 (rbp), 6 rsi, 7 rdi */
@@ -88,7 +89,16 @@ int t_expect(const char *what, uint64_t got, uint64_t want);
 /* Failures counted by t_expect() so far. */
 extern int t_failures;
 
-/* Exit status for a target: 0 if nothing failed, after a summary line. */
+/*
+ * A part of the target's checks that cannot run here (the CPU lacks the
+ * instruction: the target would get SIGILL, not a map access): say so.
+ */
+void t_skip(const char *what, const char *why);
+
+/*
+ * Exit status for a target, after a summary line: 1 if a check failed,
+ * else 77 (SKIP, which the runners report) if a part was skipped, else 0.
+ */
 int t_done(const char *family);
 
 #endif /* REGMAP_T_HARNESS_H */

@@ -1,8 +1,10 @@
 /*
  * Target for tests/run_trace.sh: a fixed sequence of map accesses whose
  * trace is known in advance.  Each access instruction has its own
- * function symbol, so the expected "<symbol>" does not depend on
- * instruction lengths.  Exit 0 if rbx ends up as expected.
+ * function symbol, sized to that one instruction inside step (as gdb
+ * and regmap-run name an address by the symbol that contains it), so
+ * the expected "<symbol>" does not depend on instruction lengths.
+ * Exit 0 if rbx ends up as expected.
  */
 	.intel_syntax noprefix
 	.text
@@ -35,18 +37,22 @@ step:
 	.type	t_read_rbx, @function
 t_read_rbx:
 	mov	rsi, qword ptr [0x18]		/* R 8 rbx */
+	.size	t_read_rbx, . - t_read_rbx
 	.globl	t_add_rcx
 	.type	t_add_rcx, @function
 t_add_rcx:
 	add	qword ptr [0x08], 3		/* R 8 rcx = 5, W 8 rcx = 8 */
+	.size	t_add_rcx, . - t_add_rcx
 	.globl	t_write_rbx_hi
 	.type	t_write_rbx_hi, @function
 t_write_rbx_hi:
 	mov	dword ptr [0x1c], 0xaabbccdd	/* W 4 upper half of rbx */
+	.size	t_write_rbx_hi, . - t_write_rbx_hi
 	.globl	t_straddle
 	.type	t_straddle, @function
 t_straddle:
 	mov	eax, dword ptr [0x0e]		/* R 4 bytes 6-7 of rcx, 0-1 of rdx */
+	.size	t_straddle, . - t_straddle
 	ret
 	.cfi_endproc
 	.size	step, . - step

@@ -91,6 +91,62 @@ static void check_x87(void)
 	t_expect("fild [0x8]; fistp [0x10]: rdx = rcx", out, A >> 8);
 }
 
+/*
+ * The x87 last-instruction pointer, data pointer and opcode after an fld
+ * from the map are the target's: the fld's address, the map address and
+ * its opcode, where this CPU records them at all (Intel: always, the data
+ * pointer perhaps only on exceptions; AMD: only while an unmasked
+ * exception is pending).  So the expected values come from the same fld
+ * at the same address on ordinary memory (base = a buffer imaging rcx at
+ * 0x8), with and without an exception left pending (an SNaN with IM
+ * unmasked).
+ */
+struct x87_ptrs {
+	uint64_t fip, fdp;
+	uint16_t fop, fsw;
+};
+
+static void __attribute__((noinline)) fld_pointers(uint64_t base, uint64_t val, int pending,
+						     struct x87_ptrs *p)
+{
+	_Alignas(16) uint8_t fx[512];
+	uint16_t cw = pending ? 0x37e : 0x37f;
+	register uint64_t b_ __asm__("r8") = base;
+
+	__asm__ volatile("fninit\n\t"
+			 "fldcw %[cw]\n\t"
+			 "fldl 0x8(%%r8)\n\t"
+			 "fxsave64 %[fx]\n\t"
+			 "fninit"
+			 : [fx] "=m"(fx) : [cw] "m"(cw), "r"(b_), "c"(val) : "memory");
+	memcpy(&p->fip, fx + 8, 8);
+	memcpy(&p->fdp, fx + 16, 8);
+	memcpy(&p->fop, fx + 6, 2);
+	memcpy(&p->fsw, fx + 2, 2);
+}
+
+static void check_x87_pointers(void)
+{
+	static const uint64_t vals[2] = { 0x3ff8000000000000ull, 0x7ff0000000000001ull };
+	uint64_t img[2];
+
+	for (int pending = 0; pending < 2; pending++) {
+		struct x87_ptrs nat, map;
+
+		img[1] = vals[pending];
+		fld_pointers((uint64_t)(uintptr_t)img, vals[pending], pending, &nat);
+		fld_pointers(0, vals[pending], pending, &map);
+		t_expect(pending ? "fld [0x8] with an exception pending: FSW" : "fld [0x8]: FSW",
+			 map.fsw, nat.fsw);
+		t_expect(pending ? "fld [0x8] with an exception pending: FIP" : "fld [0x8]: FIP",
+			 map.fip, nat.fip);
+		t_expect(pending ? "fld [0x8] with an exception pending: FOP" : "fld [0x8]: FOP",
+			 map.fop, nat.fop);
+		t_expect(pending ? "fld [0x8] with an exception pending: FDP" : "fld [0x8]: FDP",
+			 map.fdp, nat.fdp == (uint64_t)(uintptr_t)&img[1] ? 0x8 : nat.fdp);
+	}
+}
+
 /* AVX: 32 bytes at 0x0 are rax, rcx, rdx, rbx */
 static void check_avx(void)
 {
@@ -132,20 +188,23 @@ static void check_alignment(void)
 int main(void)
 {
 	unsigned a, b, c, d;
+	uint32_t xcr0, hi;
 
 	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) {
-		printf("t_vector: skipped: no XSAVE, regmap cannot run vector instructions\n");
-		return 0;
+		t_skip("t_vector", "no XSAVE: regmap cannot run vector instructions here");
+		return t_done("t_vector");
 	}
+	__asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(hi) : "c"(0));
 	check_sse_load();
 	check_sse_store();
 	check_sse_arith();
 	check_mxcsr();
 	check_x87();
+	check_x87_pointers();
 	check_alignment();
-	if (c & bit_AVX)
+	if ((c & bit_AVX) && (xcr0 & 6) == 6)
 		check_avx();
 	else
-		printf("avx: skipped (this CPU has no AVX)\n");
+		t_skip("avx", "this CPU (or the OS) has no AVX");
 	return t_done("t_vector");
 }

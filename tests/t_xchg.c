@@ -107,7 +107,7 @@ int main(void)
 		t_run_cases("cmpxchg16b", cases16, 2, 24);
 		check_misaligned();
 	} else {
-		printf("cmpxchg16b: skipped (this CPU has no CMPXCHG16B)\n");
+		t_skip("cmpxchg16b", "this CPU has no CMPXCHG16B");
 	}
 	return t_done("t_xchg");
 }
