@@ -76,6 +76,10 @@ void gdb_buf_hex(struct gdb_buf *b, const void *data, size_t len);
 ssize_t gdb_unhex(const char *hex, size_t nhex, uint8_t *out, size_t max);
 /* A hex number at *p, advancing *p; false if there is none. */
 bool gdb_parse_hex(const char **p, uint64_t *v);
+/* "addr,len" in hex, advancing *p */
+bool gdb_parse_addr_len(const char **p, uint64_t *addr, uint64_t *len);
+/* E and two hex digits of the errno (err may be negative) */
+void gdb_error_reply(struct gdb_buf *r, int err);
 
 /* ---- breakpoints, watchpoints (gdb_break.c, gdb_watch.c) ---- */
 
@@ -143,6 +147,7 @@ struct sup_gdb {
 	/* software breakpoints */
 	struct gdb_bp *bp;
 	unsigned nbp, capbp;
+	unsigned vforks;	/* vfork children running in our memory: int3s lifted */
 	/* watchpoints; debug registers */
 	struct gdb_watch watch[GDB_MAX_WATCH];
 	unsigned nwatch;
@@ -175,6 +180,13 @@ bool gdb_is_member(struct sup_session *s, pid_t tid);
 
 /* Answer one packet (state GDB_STOPPED). */
 void gdb_handle_packet(struct sup_session *s, char *pkt, size_t len);
+
+/* ---- gdb_query.c ---- */
+
+/* A q request; no reply in r means "not supported". */
+void gdb_query(struct sup_session *s, const char *pkt, struct gdb_buf *r);
+/* A Q request; true if it answered itself already. */
+bool gdb_set(struct sup_session *s, const char *pkt, struct gdb_buf *r);
 /* Parse a thread-id ("p1a.1b", "1b", "-1", "0"): tid, 0 any, -1 all. */
 bool gdb_parse_thread(const char **p, pid_t *tid);
 
@@ -252,6 +264,8 @@ void gdb_break_shadow(struct sup_session *s, uint64_t addr, uint8_t *buf, size_t
 void gdb_break_clear(struct sup_session *s, bool restore);
 /* Put the original bytes back in the memory of a fork child. */
 void gdb_break_unplant(struct sup_session *s, pid_t child);
+/* Take the int3s out of memory (lift) or put them back, the table unchanged. */
+void gdb_break_lift(struct sup_session *s, bool lift);
 
 /* ---- gdb_watch.c ---- */
 

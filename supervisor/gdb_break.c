@@ -52,7 +52,8 @@ int gdb_break_insert(struct sup_session *s, uint64_t addr)
 	}
 	if (gdb_mem_raw_read(tid, addr, &orig, 1) != 1)
 		return -EFAULT;
-	ret = gdb_mem_raw_write(tid, addr, &int3, 1);
+	/* while a vfork child runs in this memory, the int3 waits (gdb_break_lift) */
+	ret = g->vforks ? 0 : gdb_mem_raw_write(tid, addr, &int3, 1);
 	if (ret < 0)
 		return ret;
 	g->bp[g->nbp++] = (struct gdb_bp){ addr, orig };
@@ -67,7 +68,7 @@ int gdb_break_remove(struct sup_session *s, uint64_t addr)
 
 	if (!bp)
 		return 0;
-	ret = gdb_mem_raw_write(gdb_current(s), addr, &bp->orig, 1);
+	ret = g->vforks ? 0 : gdb_mem_raw_write(gdb_current(s), addr, &bp->orig, 1);
 	*bp = g->bp[--g->nbp];
 	return ret;
 }
@@ -88,7 +89,8 @@ void gdb_break_shadow(struct sup_session *s, uint64_t addr, uint8_t *buf, size_t
 	for (unsigned i = 0; i < g->nbp; i++)
 		if (g->bp[i].addr >= addr && g->bp[i].addr - addr < len) {
 			g->bp[i].orig = buf[g->bp[i].addr - addr];
-			buf[g->bp[i].addr - addr] = INT3;
+			if (!g->vforks)
+				buf[g->bp[i].addr - addr] = INT3;
 		}
 }
 
@@ -97,9 +99,19 @@ void gdb_break_clear(struct sup_session *s, bool restore)
 	struct sup_gdb *g = s->gdb;
 	pid_t tid = restore ? gdb_current(s) : 0;
 
-	for (unsigned i = 0; i < g->nbp && tid > 0; i++)
+	for (unsigned i = 0; i < g->nbp && tid > 0 && !g->vforks; i++)
 		gdb_mem_raw_write(tid, g->bp[i].addr, &g->bp[i].orig, 1);
 	g->nbp = 0;
+}
+
+void gdb_break_lift(struct sup_session *s, bool lift)
+{
+	struct sup_gdb *g = s->gdb;
+	pid_t tid = gdb_current(s);
+	uint8_t int3 = INT3;
+
+	for (unsigned i = 0; i < g->nbp && tid > 0; i++)
+		gdb_mem_raw_write(tid, g->bp[i].addr, lift ? &g->bp[i].orig : &int3, 1);
 }
 
 void gdb_break_unplant(struct sup_session *s, pid_t child)

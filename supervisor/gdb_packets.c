@@ -18,16 +18,6 @@
 
 #include "gdb.h"
 
-#define SUPPORTED "PacketSize=4000;QStartNoAckMode+;multiprocess+;swbreak+;" \
-	"vContSupported+;QPassSignals+;qXfer:features:read+;qXfer:auxv:read+;" \
-	"qXfer:exec-file:read+;qXfer:threads:read+;qXfer:siginfo:read+;binary-upload+"
-
-/* E and a two-digit errno, as gdbserver answers */
-static void error_reply(struct gdb_buf *r, int err)
-{
-	gdb_buf_printf(r, "E%02x", (err < 0 ? -err : err) & 0xff);
-}
-
 bool gdb_parse_thread(const char **pp, pid_t *tid)
 {
 	const char *p = *pp;
@@ -63,210 +53,6 @@ bool gdb_parse_thread(const char **pp, pid_t *tid)
 	return true;
 }
 
-/* "addr,len" */
-static bool parse_addr_len(const char **p, uint64_t *addr, uint64_t *len)
-{
-	if (!gdb_parse_hex(p, addr) || **p != ',')
-		return false;
-	(*p)++;
-	return gdb_parse_hex(p, len);
-}
-
-/* A piece [off, off + len) of a document, as qXfer wants it. */
-static void xfer_slice(struct gdb_buf *r, const char *doc, size_t size, uint64_t off,
-		       uint64_t len)
-{
-	size_t n;
-
-	if (off >= size) {
-		gdb_buf_add(r, "l", 1);
-		return;
-	}
-	n = size - off < len ? size - off : len;
-	gdb_buf_add(r, off + n < size ? "m" : "l", 1);
-	gdb_buf_add(r, doc + off, n);
-}
-
-/* The whole of a (small) /proc file. */
-static ssize_t read_file(const char *path, char *buf, size_t size)
-{
-	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while ((size_t)total < size && (n = read(fd, buf + total, size - total)) > 0)
-		total += n;
-	close(fd);
-	return total;
-}
-
-static void xfer(struct sup_session *s, const char *args, struct gdb_buf *r)
-{
-	struct sup_gdb *g = s->gdb;
-	char object[32], annex[64];
-	const char *p;
-	uint64_t off, len;
-
-	/* <object>:read:<annex>:<off>,<len> */
-	if (sscanf(args, "%31[^:]:read:%63[^:]:", object, annex) != 2 &&
-	    (annex[0] = '\0', sscanf(args, "%31[^:]:read::", object) != 1)) {
-		return;
-	}
-	p = strrchr(args, ':');
-	if (!p || (p++, !parse_addr_len(&p, &off, &len))) {
-		error_reply(r, EINVAL);
-		return;
-	}
-	if (!strcmp(object, "features")) {
-		if (strcmp(annex, "target.xml"))
-			error_reply(r, ENOENT);
-		else
-			xfer_slice(r, g->xml, g->xml_len, off, len);
-	} else if (!strcmp(object, "threads")) {
-		struct gdb_buf doc;
-
-		gdb_buf_init(&doc);
-		gdb_xml_threads(s, &doc);
-		xfer_slice(r, doc.p, doc.len, off, len);
-		gdb_buf_free(&doc);
-	} else if (!strcmp(object, "auxv")) {
-		char path[64], buf[4096];
-		ssize_t n;
-
-		snprintf(path, sizeof(path), "/proc/%d/auxv", (int)g->pid);
-		n = read_file(path, buf, sizeof(buf));
-		if (n < 0)
-			error_reply(r, n);
-		else
-			xfer_slice(r, buf, n, off, len);
-	} else if (!strcmp(object, "siginfo")) {
-		siginfo_t si;
-
-		/*
-		 * Only the thread stopped with a signal for the program has
-		 * one worth showing (a map access that ended a step is not a
-		 * signal to gdb).
-		 */
-		if (gdb_current(s) != g->last || g->why != GDB_WHY_SIGNAL)
-			error_reply(r, EINVAL);
-		else if (ptrace(PTRACE_GETSIGINFO, g->last, NULL, &si) < 0)
-			error_reply(r, errno);
-		else
-			xfer_slice(r, (const char *)&si, sizeof(si), off, len);
-	} else if (!strcmp(object, "exec-file")) {
-		char path[64], exe[PATH_MAX];
-		uint64_t pid = g->pid;
-		const char *a = annex;
-		ssize_t n;
-
-		if (*a && !gdb_parse_hex(&a, &pid)) {
-			error_reply(r, EINVAL);
-			return;
-		}
-		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-		n = readlink(path, exe, sizeof(exe));
-		if (n < 0)
-			error_reply(r, errno);
-		else
-			xfer_slice(r, exe, n, off, len);
-	}
-}
-
-static void query(struct sup_session *s, const char *pkt, struct gdb_buf *r)
-{
-	struct sup_gdb *g = s->gdb;
-
-	if (!strncmp(pkt, "qSupported", 10)) {
-		gdb_buf_printf(r, SUPPORTED);
-	} else if (!strncmp(pkt, "qXfer:", 6)) {
-		xfer(s, pkt + 6, r);
-	} else if (!strcmp(pkt, "qC")) {
-		gdb_buf_printf(r, "QCp%x.%x", (unsigned)g->pid, (unsigned)gdb_current(s));
-	} else if (!strcmp(pkt, "qfThreadInfo")) {
-		pid_t tids[1024];
-		unsigned n = gdb_threads(s, tids, sizeof(tids) / sizeof(tids[0]));
-
-		gdb_buf_add(r, "m", 1);
-		for (unsigned i = 0; i < n; i++)
-			gdb_buf_printf(r, "%sp%x.%x", i ? "," : "", (unsigned)g->pid,
-				       (unsigned)tids[i]);
-	} else if (!strcmp(pkt, "qsThreadInfo")) {
-		gdb_buf_add(r, "l", 1);
-	} else if (!strncmp(pkt, "qAttached", 9)) {
-		gdb_buf_add(r, g->attached ? "1" : "0", 1);
-	} else if (!strncmp(pkt, "qSymbol:", 8)) {
-		gdb_buf_printf(r, "OK");
-	} else if (!strncmp(pkt, "qRcmd,", 6)) {
-		size_t nhex = strlen(pkt + 6);
-		char *cmd = malloc(nhex / 2 + 1);
-		struct gdb_buf out;
-		ssize_t n;
-
-		if (!cmd || (n = gdb_unhex(pkt + 6, nhex, (uint8_t *)cmd, nhex / 2)) < 0) {
-			free(cmd);
-			error_reply(r, EINVAL);
-			return;
-		}
-		cmd[n] = '\0';
-		gdb_buf_init(&out);
-		gdb_monitor(s, cmd, &out);
-		free(cmd);
-		/* the output as console packets, then the reply */
-		for (size_t off = 0; off < out.len; off += 1024) {
-			struct gdb_buf o;
-			size_t k = out.len - off < 1024 ? out.len - off : 1024;
-
-			gdb_buf_init(&o);
-			gdb_buf_add(&o, "O", 1);
-			gdb_buf_hex(&o, out.p + off, k);
-			gdb_conn_send(&g->conn, o.p, o.len);
-			gdb_buf_free(&o);
-		}
-		gdb_buf_free(&out);
-		gdb_buf_printf(r, "OK");
-	}
-	/* qOffsets, qTStatus, qGetTLSAddr, qThreadExtraInfo, ...: not supported */
-}
-
-/* QPassSignals:a;b;...  (gdb's signal numbers) */
-static void pass_signals(struct sup_gdb *g, const char *p)
-{
-	uint64_t v;
-
-	memset(g->pass, 0, sizeof(g->pass));
-	while (*p && gdb_parse_hex(&p, &v)) {
-		int sig = gdb_signal_to_host((int)v);
-
-		if (sig > 0 && sig < 128)
-			g->pass[sig / 64] |= 1ull << (sig % 64);
-		if (*p == ';')
-			p++;
-	}
-}
-
-/* Q requests; true if the reply has been sent already */
-static bool set(struct sup_session *s, const char *pkt, struct gdb_buf *r)
-{
-	struct sup_gdb *g = s->gdb;
-
-	if (!strcmp(pkt, "QStartNoAckMode")) {
-		/* the OK still goes out in ack mode */
-		gdb_conn_send_str(&g->conn, "OK");
-		g->conn.noack = true;
-		return true;
-	} else if (!strncmp(pkt, "QPassSignals:", 13)) {
-		pass_signals(g, pkt + 13);
-		gdb_buf_printf(r, "OK");
-	} else if (!strncmp(pkt, "QProgramSignals:", 16)) {
-		/* the program gets the signals it gets: nothing to filter */
-		gdb_buf_printf(r, "OK");
-	} else if (!strcmp(pkt, "QNonStop:0")) {
-		gdb_buf_printf(r, "OK");
-	}
-	return false;
-}
-
 static void memory(struct sup_session *s, const char *pkt, size_t len, struct gdb_buf *r)
 {
 	const char *p = pkt + 1;
@@ -275,19 +61,19 @@ static void memory(struct sup_session *s, const char *pkt, size_t len, struct gd
 	uint8_t *buf;
 	ssize_t got;
 
-	if (!parse_addr_len(&p, &addr, &n) || n > GDB_PACKET_SIZE) {
-		error_reply(r, EINVAL);
+	if (!gdb_parse_addr_len(&p, &addr, &n) || n > GDB_PACKET_SIZE) {
+		gdb_error_reply(r, EINVAL);
 		return;
 	}
 	if (pkt[0] == 'm' || pkt[0] == 'x') {
 		buf = malloc(n ? n : 1);
 		if (!buf) {
-			error_reply(r, ENOMEM);
+			gdb_error_reply(r, ENOMEM);
 			return;
 		}
 		got = gdb_mem_read(s, tid, addr, buf, n);
 		if (got < 0 || (got == 0 && n))
-			error_reply(r, got < 0 ? got : EFAULT);
+			gdb_error_reply(r, got < 0 ? got : EFAULT);
 		else if (pkt[0] == 'm')
 			gdb_buf_hex(r, buf, got);
 		else {
@@ -299,19 +85,19 @@ static void memory(struct sup_session *s, const char *pkt, size_t len, struct gd
 	}
 	/* M addr,len:hex and X addr,len:binary */
 	if (*p != ':') {
-		error_reply(r, EINVAL);
+		gdb_error_reply(r, EINVAL);
 		return;
 	}
 	p++;
 	buf = malloc(n ? n : 1);
 	if (!buf) {
-		error_reply(r, ENOMEM);
+		gdb_error_reply(r, ENOMEM);
 		return;
 	}
 	if (pkt[0] == 'M' ? gdb_unhex(p, strlen(p), buf, n) != (ssize_t)n :
 	    (size_t)(pkt + len - p) != n) {
 		free(buf);
-		error_reply(r, EINVAL);
+		gdb_error_reply(r, EINVAL);
 		return;
 	}
 	if (pkt[0] == 'X')
@@ -319,7 +105,7 @@ static void memory(struct sup_session *s, const char *pkt, size_t len, struct gd
 	got = n ? gdb_mem_write(s, tid, addr, buf, n) : 0;
 	free(buf);
 	if (got < 0)
-		error_reply(r, got);
+		gdb_error_reply(r, got);
 	else
 		gdb_buf_printf(r, "OK");
 }
@@ -334,7 +120,7 @@ static void registers(struct sup_session *s, const char *pkt, struct gdb_buf *r)
 	if (pkt[0] == 'p' || pkt[0] == 'P') {
 		if (!gdb_parse_hex(&p, &regno) || regno >= gdb_nregs(s->gdb) ||
 		    (pkt[0] == 'P' && *p++ != '=')) {
-			error_reply(r, EINVAL);
+			gdb_error_reply(r, EINVAL);
 			return;
 		}
 	}
@@ -344,7 +130,7 @@ static void registers(struct sup_session *s, const char *pkt, struct gdb_buf *r)
 		ret = gdb_regs_write(s, tid, p, pkt[0] == 'P' ? (int)regno : -1);
 	if (ret < 0) {
 		r->len = 0;
-		error_reply(r, ret);
+		gdb_error_reply(r, ret);
 	} else if (pkt[0] == 'G' || pkt[0] == 'P') {
 		gdb_buf_printf(r, "OK");
 	}
@@ -356,8 +142,8 @@ static void points(struct sup_session *s, const char *pkt, struct gdb_buf *r)
 	uint64_t type, addr, kind;
 	int ret;
 
-	if (!gdb_parse_hex(&p, &type) || *p++ != ',' || !parse_addr_len(&p, &addr, &kind)) {
-		error_reply(r, EINVAL);
+	if (!gdb_parse_hex(&p, &type) || *p++ != ',' || !gdb_parse_addr_len(&p, &addr, &kind)) {
+		gdb_error_reply(r, EINVAL);
 		return;
 	}
 	switch (type) {
@@ -374,7 +160,7 @@ static void points(struct sup_session *s, const char *pkt, struct gdb_buf *r)
 		return;	/* Z1 (hardware breakpoints): not supported */
 	}
 	if (ret < 0)
-		error_reply(r, ret);
+		gdb_error_reply(r, ret);
 	else
 		gdb_buf_printf(r, "OK");
 }
@@ -444,7 +230,7 @@ void gdb_handle_packet(struct sup_session *s, char *pkt, size_t len)
 	case 'H':
 		p = pkt + 2;
 		if ((pkt[1] != 'g' && pkt[1] != 'c') || !gdb_parse_thread(&p, &tid)) {
-			error_reply(&r, EINVAL);
+			gdb_error_reply(&r, EINVAL);
 		} else {
 			if (pkt[1] == 'g')
 				g->cur = tid > 0 ? tid : 0;
@@ -456,13 +242,13 @@ void gdb_handle_packet(struct sup_session *s, char *pkt, size_t len)
 		if (gdb_parse_thread(&p, &tid) && tid > 0 && gdb_is_member(s, tid))
 			gdb_buf_printf(&r, "OK");
 		else
-			error_reply(&r, ESRCH);
+			gdb_error_reply(&r, ESRCH);
 		break;
 	case 'q':
-		query(s, pkt, &r);
+		gdb_query(s, pkt, &r);
 		break;
 	case 'Q':
-		answered = set(s, pkt, &r);
+		answered = gdb_set(s, pkt, &r);
 		break;
 	case 'Z':
 	case 'z':
@@ -474,7 +260,7 @@ void gdb_handle_packet(struct sup_session *s, char *pkt, size_t len)
 	case 'S':
 		resumed = legacy_resume(s, pkt);
 		if (!resumed)
-			error_reply(&r, EINVAL);
+			gdb_error_reply(&r, EINVAL);
 		break;
 	case 'v':
 		if (!strcmp(pkt, "vCont?")) {
@@ -482,7 +268,7 @@ void gdb_handle_packet(struct sup_session *s, char *pkt, size_t len)
 		} else if (!strncmp(pkt, "vCont;", 6)) {
 			resumed = gdb_resume(s, pkt + 5);
 			if (!resumed)
-				error_reply(&r, EINVAL);
+				gdb_error_reply(&r, EINVAL);
 		} else if (!strncmp(pkt, "vFile:", 6)) {
 			gdb_file(s, pkt + 6, &r);
 		} else if (!strncmp(pkt, "vKill", 5)) {
@@ -511,7 +297,7 @@ void gdb_handle_packet(struct sup_session *s, char *pkt, size_t len)
 		if (r.oom) {
 			r.len = 0;
 			r.oom = false;
-			error_reply(&r, ENOMEM);
+			gdb_error_reply(&r, ENOMEM);
 		}
 		gdb_conn_send(&g->conn, r.p ? r.p : "", r.len);
 	}

@@ -139,6 +139,21 @@ bool gdb_parse_hex(const char **p, uint64_t *v)
 	return true;
 }
 
+/* E and a two-digit errno, as gdbserver answers */
+void gdb_error_reply(struct gdb_buf *r, int err)
+{
+	gdb_buf_printf(r, "E%02x", (err < 0 ? -err : err) & 0xff);
+}
+
+/* "addr,len" */
+bool gdb_parse_addr_len(const char **p, uint64_t *addr, uint64_t *len)
+{
+	if (!gdb_parse_hex(p, addr) || **p != ',')
+		return false;
+	(*p)++;
+	return gdb_parse_hex(p, len);
+}
+
 /* ---- the connection ---- */
 
 void gdb_conn_init(struct gdb_conn *c, int fd)

@@ -141,6 +141,8 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 		break;
 	case PTRACE_EVENT_VFORK_DONE:
 		in_vfork(s, tid, false);
+		if (s->gdb)
+			sup_gdb_vfork_done(s, tid);
 		sup_resume(s, tid, 0);
 		break;
 	default:

@@ -225,6 +225,12 @@ int sup_world_resume(struct sup_session *s);
 void sup_world_hold(struct sup_session *s, pid_t tid, int status);
 /* Is the world holding tid (stopped, its resume deferred)? */
 bool sup_world_holds(struct sup_session *s, struct sup_thread *t);
+/* Do threads a and b share an address space?  (kcmp; else: one process) */
+bool sup_world_same_mm(struct sup_session *s, pid_t a, pid_t b);
+/* world.c and world_queue.c: would the loop's resume of t be deferred now? */
+bool sup_world_defers(struct sup_session *s, struct sup_thread *t);
+/* world.c and world_queue.c: queue one waitpid() result. */
+void sup_world_push(struct sup_session *s, pid_t tid, int status);
 /* Does tid belong to the stopped world's scope? */
 bool sup_world_member(struct sup_session *s, struct sup_thread *t);
 /*
@@ -281,6 +287,8 @@ void sup_gdb_exit(struct sup_session *s, pid_t tid, int status);
 void sup_gdb_exec(struct sup_session *s, pid_t tid);
 /* tid made child with a clone/fork/vfork event ev. */
 void sup_gdb_new_task(struct sup_session *s, pid_t tid, pid_t child, int ev);
+/* tid's vfork child has exec'd or exited. */
+void sup_gdb_vfork_done(struct sup_session *s, pid_t tid);
 /* t is about to be resumed (world.c): its debug registers. */
 void sup_gdb_resuming(struct sup_session *s, struct sup_thread *t);
 /* The event loop's wait while a client is there or awaited. */

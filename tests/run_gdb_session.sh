@@ -85,6 +85,18 @@ gdb_has "exited with code 054" "it ran on to its end"
 rr_wait
 expect_rr_status 44 "after Ctrl-C"
 
+# ---- children made by fork and vfork never meet gdb's breakpoints ----
+for mode in fork vfork; do
+	start_rr --gdb $T $mode || finish
+	run_gdb "break gdb_marker" "continue" 'printf "hit_pid=%d\n", $_inferior' "info inferiors" \
+		"continue"
+	hits=$(grep -c "Breakpoint 1, gdb_marker ()" "$TMP/gdb.out")
+	expect_eq "$hits" 1 "$mode: the breakpoint stopped the parent once, not the child"
+	rr_wait
+	expect_rr_status $([ $mode = fork ] && echo 45 || echo 46) \
+		"$mode: the child passed gdb_marker and exited 0"
+done
+
 # ---- a busy port, a bad port, --gdb where it cannot work ----
 start_rr --gdb $T basic || finish
 run $RR --gdb=$PORT $T basic

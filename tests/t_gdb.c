@@ -23,6 +23,8 @@
  *   spin FILE   creates FILE, then map accesses in a loop until gdb sets
  *               gdb_spin_stop; exit 44
  *   wait FILE   marker, then wait until FILE exists; exit 42
+ *   fork, vfork a child calls gdb_marker (and exits 0), then the parent
+ *               does; exit 45 / 46
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -30,7 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "t_map.h"
@@ -190,12 +194,27 @@ int main(int argc, char *argv[])
 			n = t_map_add(n, 1);
 		return n ? 44 : 1;
 	}
+	if (!strcmp(mode, "fork") || !strcmp(mode, "vfork")) {
+		bool v = mode[0] == 'v';
+		pid_t pid = v ? vfork() : fork();
+		int st;
+
+		/* the child runs through gdb_marker: gdb's breakpoint is not its */
+		if (pid == 0) {
+			gdb_marker();
+			_exit(v || gdb_map_roundtrip(9) == 9 ? 0 : 1);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+			return 1;
+		gdb_marker();
+		return v ? 46 : 45;
+	}
 	if (!strcmp(mode, "wait") && argc > 2) {
 		gdb_marker();
 		while (access(argv[2], F_OK))
 			usleep(1000);
 		return gdb_map_roundtrip(7) == 7 ? 42 : 1;
 	}
-	fprintf(stderr, "usage: t_gdb basic|threads|crash|fpe|spin FILE|wait FILE\n");
+	fprintf(stderr, "usage: t_gdb basic|threads|crash|fpe|spin FILE|wait FILE|fork|vfork\n");
 	return 2;
 }
