@@ -119,6 +119,7 @@ enum gdb_why {
 	GDB_WHY_WATCH,		/* a watchpoint: watch_addr, watch_type */
 	GDB_WHY_INTERRUPT,	/* Ctrl-C: stopped by the server, no signal */
 	GDB_WHY_START,		/* held at the start (--gdb): a trap, no signal */
+	GDB_WHY_EXEC,		/* the process exec'd a new program */
 };
 
 struct sup_gdb {
@@ -131,6 +132,7 @@ struct sup_gdb {
 	pid_t pid;		/* the debugged process */
 	const char *program;	/* PROGRAM for the line to paste, or NULL */
 	bool attached;		/* -p: qAttached says 1 */
+	bool exec_events;	/* gdb follows execs (qSupported exec-events+) */
 	pid_t cur;		/* the thread of Hg (0: that of the last stop) */
 	pid_t last;		/* the thread of the last stop told to gdb */
 	enum gdb_why why;	/* why it stopped */

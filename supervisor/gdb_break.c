@@ -29,6 +29,16 @@ bool gdb_break_at(struct sup_session *s, uint64_t addr)
 	return find(s->gdb, addr) != NULL;
 }
 
+bool sup_gdb_breakpoint_in(struct sup_session *s, uint64_t addr, uint64_t len)
+{
+	struct sup_gdb *g = s->gdb;
+
+	for (unsigned i = 0; g && i < g->nbp; i++)
+		if (g->bp[i].addr >= addr && g->bp[i].addr - addr < len)
+			return true;
+	return false;
+}
+
 int gdb_break_insert(struct sup_session *s, uint64_t addr)
 {
 	struct sup_gdb *g = s->gdb;

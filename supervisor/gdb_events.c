@@ -186,18 +186,24 @@ void sup_gdb_exit(struct sup_session *s, pid_t tid, int status)
 	}
 }
 
-void sup_gdb_exec(struct sup_session *s, pid_t tid)
+bool sup_gdb_exec(struct sup_session *s, pid_t tid, int status)
 {
 	struct sup_gdb *g = s->gdb;
 	struct sup_thread *t;
 
 	if (!g->pid || sup_thread_tgid(s, tid) != g->pid)
-		return;
+		return false;
 	/* the memory the breakpoints were in is gone, and exec drops the debug registers */
 	gdb_break_clear(s, false);
+	g->vforks = 0;
 	t = sup_thread_get(&s->threads, tid, false);
 	if (t)
 		t->drgen = 0;
+	/* a gdb that follows execs is told (it loads the new program's symbols) */
+	if (!g->exec_events || (g->state != GDB_RUNNING && g->state != GDB_RESUMING))
+		return false;
+	gdb_stop(s, tid, status, GDB_WHY_EXEC, 0, 0, 0);
+	return true;
 }
 
 void sup_gdb_new_task(struct sup_session *s, pid_t tid, pid_t child, int ev)

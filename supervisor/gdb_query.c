@@ -126,7 +126,9 @@ void gdb_query(struct sup_session *s, const char *pkt, struct gdb_buf *r)
 	struct sup_gdb *g = s->gdb;
 
 	if (!strncmp(pkt, "qSupported", 10)) {
-		gdb_buf_printf(r, SUPPORTED);
+		/* exec events are told only to a gdb that asks for them */
+		g->exec_events = strstr(pkt, "exec-events+") != NULL;
+		gdb_buf_printf(r, SUPPORTED "%s", g->exec_events ? ";exec-events+" : "");
 	} else if (!strncmp(pkt, "qXfer:", 6)) {
 		xfer(s, pkt + 6, r);
 	} else if (!strcmp(pkt, "qC")) {

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "gdb.h"
 
@@ -139,6 +141,18 @@ void gdb_stop_reply(struct sup_session *s, struct gdb_buf *b)
 		       (unsigned)g->pid, (unsigned)g->last);
 	if (g->why == GDB_WHY_BREAK)
 		gdb_buf_printf(b, "swbreak:;");
+	if (g->why == GDB_WHY_EXEC) {
+		char path[64], exe[PATH_MAX];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)g->pid);
+		n = readlink(path, exe, sizeof(exe));
+		if (n > 0) {
+			gdb_buf_printf(b, "exec:");
+			gdb_buf_hex(b, exe, n);
+			gdb_buf_printf(b, ";");
+		}
+	}
 	if (g->why == GDB_WHY_WATCH && g->watch_type >= 2 && g->watch_type <= 4)
 		gdb_buf_printf(b, "%s:%llx;", kind[g->watch_type],
 			       (unsigned long long)g->watch_addr);

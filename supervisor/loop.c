@@ -94,8 +94,6 @@ static void exec_done(struct sup_session *s, pid_t tid)
 		sup_thread_mark(&s->threads, (pid_t)former, false);
 	sup_names_forget(s, tid);
 	sup_proc_exec(s, tid);
-	if (s->gdb)
-		sup_gdb_exec(s, tid);
 }
 
 /*
@@ -129,6 +127,9 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 		break;
 	case PTRACE_EVENT_EXEC:
 		exec_done(s, tid);
+		/* gdb follows the debugged process into its new program */
+		if (s->gdb && sup_gdb_exec(s, tid, status))
+			break;
 		sup_resume(s, tid, 0);
 		break;
 	case PTRACE_EVENT_VFORK:

@@ -283,8 +283,11 @@ bool sup_gdb_signal(struct sup_session *s, pid_t tid, int sig, int *deliver);
 void sup_gdb_access(struct sup_session *s, pid_t tid, const struct regmap_emu_result *res);
 /* A task has ended (waitpid status). */
 void sup_gdb_exit(struct sup_session *s, pid_t tid, int status);
-/* tid has exec'd: the old breakpoints are gone with the old memory. */
-void sup_gdb_exec(struct sup_session *s, pid_t tid);
+/*
+ * tid has exec'd (it is in that stop): the old breakpoints are gone with
+ * the old memory.  True if the stop was taken for gdb (an exec event).
+ */
+bool sup_gdb_exec(struct sup_session *s, pid_t tid, int status);
 /* tid made child with a clone/fork/vfork event ev. */
 void sup_gdb_new_task(struct sup_session *s, pid_t tid, pid_t child, int ev);
 /* tid's vfork child has exec'd or exited. */
@@ -294,6 +297,14 @@ void sup_gdb_resuming(struct sup_session *s, struct sup_thread *t);
 /* The event loop's wait while a client is there or awaited. */
 pid_t sup_gdb_wait(struct sup_session *s, int *status);
 
+/*
+ * For the native-speed rewriter (doc/GDB.md section 11): does a gdb
+ * watchpoint cover map offsets [off, off + len), does a gdb breakpoint
+ * lie in code [addr, addr + len)?  Such a site must stay trapping.  Both
+ * may be called with s->gdb NULL (false).
+ */
+bool sup_gdb_watched(struct sup_session *s, unsigned off, unsigned len);
+bool sup_gdb_breakpoint_in(struct sup_session *s, uint64_t addr, uint64_t len);
 /* regmap-run lets go of every thread (-p): end the gdb session first. */
 void sup_gdb_shutdown(struct sup_session *s);
 

@@ -1,9 +1,10 @@
 #!/bin/sh
 # regmap-run --gdb: the life of a session.  detach lets the program finish
 # under regmap-run with its own exit status; kill ends it; gdb killed with
-# SIGKILL leaves nothing stopped (the program goes on, served); Ctrl-C
-# stops a running program; a second gdb is refused; -p PID stops a
-# running program where it is; bad ports are refused.
+# SIGKILL leaves nothing stopped (the program goes on, served); a second
+# gdb is refused; Ctrl-C stops a running program; fork and vfork children
+# never meet gdb's breakpoints; gdb follows an exec; bad ports are
+# refused; -p PID stops a running program where it is.
 . "${srcdir:-.}/tests/run_lib.sh"
 . "${srcdir:-.}/tests/gdb_lib.sh"
 
@@ -96,6 +97,16 @@ for mode in fork vfork; do
 	expect_rr_status $([ $mode = fork ] && echo 45 || echo 46) \
 		"$mode: the child passed gdb_marker and exited 0"
 done
+
+# ---- exec: gdb follows the process into its new program ----
+start_rr --gdb $T exec || finish
+run_gdb "break gdb_marker" "continue" "continue" "bt" "continue"
+gdb_has "process [0-9]* is executing new program: .*t_gdb" "gdb was told of the exec"
+hits=$(grep -c "Breakpoint 1, gdb_marker ()" "$TMP/gdb.out")
+expect_eq "$hits" 2 "the breakpoint stopped the old program and the new one"
+gdb_has "#1  0x[0-9a-f]* in basic () at " "the new program's symbols (basic() is only called after the exec)"
+rr_wait
+expect_rr_status 42 "the new program ran to its end"
 
 # ---- a busy port, a bad port, --gdb where it cannot work ----
 start_rr --gdb $T basic || finish

@@ -25,6 +25,7 @@
  *   wait FILE   marker, then wait until FILE exists; exit 42
  *   fork, vfork a child calls gdb_marker (and exits 0), then the parent
  *               does; exit 45 / 46
+ *   exec        marker, then execs itself in basic mode
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -208,6 +209,14 @@ int main(int argc, char *argv[])
 			return 1;
 		gdb_marker();
 		return v ? 46 : 45;
+	}
+	if (!strcmp(mode, "exec")) {
+		/* the same program again, as "basic": gdb follows into it */
+		char *args[] = { argv[0], "basic", NULL };
+
+		gdb_marker();
+		execv("/proc/self/exe", args);
+		return 1;
 	}
 	if (!strcmp(mode, "wait") && argc > 2) {
 		gdb_marker();
