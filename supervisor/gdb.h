@@ -76,6 +76,11 @@ void gdb_buf_hex(struct gdb_buf *b, const void *data, size_t len);
 ssize_t gdb_unhex(const char *hex, size_t nhex, uint8_t *out, size_t max);
 /* A hex number at *p, advancing *p; false if there is none. */
 bool gdb_parse_hex(const char **p, uint64_t *v);
+/*
+ * A thread-id ("p1a.1b", "p1a", "1b", "-1", "0"), advancing *p: the
+ * process (-1: any; pid may be NULL) and the thread (-1: all, 0: any).
+ */
+bool gdb_parse_thread(const char **p, pid_t *pid, pid_t *tid);
 /* "addr,len" in hex, advancing *p */
 bool gdb_parse_addr_len(const char **p, uint64_t *addr, uint64_t *len);
 /* E and two hex digits of the errno (err may be negative) */
@@ -189,8 +194,7 @@ void gdb_handle_packet(struct sup_session *s, char *pkt, size_t len);
 void gdb_query(struct sup_session *s, const char *pkt, struct gdb_buf *r);
 /* A Q request; true if it answered itself already. */
 bool gdb_set(struct sup_session *s, const char *pkt, struct gdb_buf *r);
-/* Parse a thread-id ("p1a.1b", "1b", "-1", "0"): tid, 0 any, -1 all. */
-bool gdb_parse_thread(const char **p, pid_t *tid);
+
 
 /* ---- gdb_target.c ---- */
 

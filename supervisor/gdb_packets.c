@@ -18,41 +18,6 @@
 
 #include "gdb.h"
 
-bool gdb_parse_thread(const char **pp, pid_t *tid)
-{
-	const char *p = *pp;
-	uint64_t v;
-
-	if (*p == 'p') {
-		/* p<pid>.<tid>, p<pid>, p<pid>.-1 */
-		p++;
-		if (!strncmp(p, "-1", 2))
-			p += 2;
-		else if (!gdb_parse_hex(&p, &v))
-			return false;
-		*tid = -1;
-		if (*p == '.') {
-			p++;
-			if (!strncmp(p, "-1", 2)) {
-				p += 2;
-			} else {
-				if (!gdb_parse_hex(&p, &v))
-					return false;
-				*tid = (pid_t)v;
-			}
-		}
-	} else if (!strncmp(p, "-1", 2)) {
-		p += 2;
-		*tid = -1;
-	} else {
-		if (!gdb_parse_hex(&p, &v))
-			return false;
-		*tid = (pid_t)v;
-	}
-	*pp = p;
-	return true;
-}
-
 static void memory(struct sup_session *s, const char *pkt, size_t len, struct gdb_buf *r)
 {
 	const char *p = pkt + 1;
@@ -229,7 +194,7 @@ void gdb_handle_packet(struct sup_session *s, char *pkt, size_t len)
 		break;
 	case 'H':
 		p = pkt + 2;
-		if ((pkt[1] != 'g' && pkt[1] != 'c') || !gdb_parse_thread(&p, &tid)) {
+		if ((pkt[1] != 'g' && pkt[1] != 'c') || !gdb_parse_thread(&p, NULL, &tid)) {
 			gdb_error_reply(&r, EINVAL);
 		} else {
 			if (pkt[1] == 'g')
@@ -239,7 +204,7 @@ void gdb_handle_packet(struct sup_session *s, char *pkt, size_t len)
 		break;
 	case 'T':
 		p = pkt + 1;
-		if (gdb_parse_thread(&p, &tid) && tid > 0 && gdb_is_member(s, tid))
+		if (gdb_parse_thread(&p, NULL, &tid) && tid > 0 && gdb_is_member(s, tid))
 			gdb_buf_printf(&r, "OK");
 		else
 			gdb_error_reply(&r, ESRCH);

@@ -154,6 +154,44 @@ bool gdb_parse_addr_len(const char **p, uint64_t *addr, uint64_t *len)
 	return gdb_parse_hex(p, len);
 }
 
+/* "-1", or a hex number */
+static bool id_or_all(const char **p, pid_t *v)
+{
+	uint64_t x;
+
+	if (!strncmp(*p, "-1", 2)) {
+		*p += 2;
+		*v = -1;
+		return true;
+	}
+	if (!gdb_parse_hex(p, &x))
+		return false;
+	*v = (pid_t)x;
+	return true;
+}
+
+bool gdb_parse_thread(const char **pp, pid_t *pid, pid_t *tid)
+{
+	const char *p = *pp;
+	pid_t ppid = -1, ttid = -1;
+
+	if (*p == 'p') {
+		/* multiprocess: p<pid>.<tid>, p<pid> (all its threads) */
+		p++;
+		if (!id_or_all(&p, &ppid))
+			return false;
+		if (*p == '.' && (p++, !id_or_all(&p, &ttid)))
+			return false;
+	} else if (!id_or_all(&p, &ttid)) {
+		return false;
+	}
+	if (pid)
+		*pid = ppid;
+	*tid = ttid;
+	*pp = p;
+	return true;
+}
+
 /* ---- the connection ---- */
 
 void gdb_conn_init(struct gdb_conn *c, int fd)

@@ -258,32 +258,8 @@ static bool parse_action(const char **pp, struct action *a)
 	}
 	if (*p == ':') {
 		p++;
-		if (*p == 'p') {
-			p++;
-			if (!strncmp(p, "-1", 2)) {
-				p += 2;
-			} else {
-				if (!gdb_parse_hex(&p, &v))
-					return false;
-				a->pid = (pid_t)v;
-			}
-			if (*p == '.') {
-				p++;
-				if (!strncmp(p, "-1", 2)) {
-					p += 2;
-				} else {
-					if (!gdb_parse_hex(&p, &v))
-						return false;
-					a->tid = (pid_t)v;
-				}
-			}
-		} else if (!strncmp(p, "-1", 2)) {
-			p += 2;
-		} else {
-			if (!gdb_parse_hex(&p, &v))
-				return false;
-			a->tid = (pid_t)v;
-		}
+		if (!gdb_parse_thread(&p, &a->pid, &a->tid))
+			return false;
 	}
 	*pp = p;
 	return true;

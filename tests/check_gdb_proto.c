@@ -1,7 +1,8 @@
 /*
  * Check tests of the gdb server's packet layer (supervisor/gdb_proto.c):
  * framing, checksums, acknowledgements and resending, no-ack mode,
- * escaping both ways, the interrupt byte, packets split across reads.
+ * escaping both ways, the interrupt byte, packets split across reads;
+ * hex numbers and thread-ids.
  * The "gdb" is the other end of a socketpair.
  */
 #define _GNU_SOURCE
@@ -231,6 +232,37 @@ START_TEST(test_hex)
 }
 END_TEST
 
+START_TEST(test_thread_ids)
+{
+	const char *p;
+	pid_t pid, tid;
+
+	p = "p1a.1b;c";
+	ck_assert(gdb_parse_thread(&p, &pid, &tid));
+	ck_assert_int_eq(pid, 0x1a);
+	ck_assert_int_eq(tid, 0x1b);
+	ck_assert_str_eq(p, ";c");
+	p = "p1a.-1";
+	ck_assert(gdb_parse_thread(&p, &pid, &tid));
+	ck_assert_int_eq(pid, 0x1a);
+	ck_assert_int_eq(tid, -1);
+	p = "p-1";
+	ck_assert(gdb_parse_thread(&p, &pid, &tid));
+	ck_assert_int_eq(pid, -1);
+	ck_assert_int_eq(tid, -1);
+	p = "2f";
+	ck_assert(gdb_parse_thread(&p, NULL, &tid));
+	ck_assert_int_eq(tid, 0x2f);
+	p = "0";
+	ck_assert(gdb_parse_thread(&p, &pid, &tid));
+	ck_assert_int_eq(tid, 0);
+	p = "p1a.";
+	ck_assert(!gdb_parse_thread(&p, &pid, &tid));
+	p = "x";
+	ck_assert(!gdb_parse_thread(&p, &pid, &tid));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gdb_proto");
@@ -250,6 +282,7 @@ int main(void)
 	tcase_add_test(tc, test_interrupt);
 	tcase_add_test(tc, test_eof);
 	tcase_add_test(tc, test_hex);
+	tcase_add_test(tc, test_thread_ids);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
