@@ -167,6 +167,17 @@ void run_report(void *ctx, enum sup_msg kind, const char *text)
 		return;
 	}
 	switch (kind) {
+	case SUP_MSG_GDB:
+		/* the line to paste is for the terminal even when -o sends reports away */
+		if (out_fd != STDERR_FILENO) {
+			char line[2048];
+			int n = snprintf(line, sizeof(line), "regmap-run: %s\n", text);
+
+			if (n > 0 && n < (int)sizeof(line) && !write_all(STDERR_FILENO, line, n))
+				return;
+		}
+		run_say("", text);
+		break;
 	case SUP_MSG_FRAME:
 		run_say("    ", text);
 		break;

@@ -73,7 +73,7 @@ static bool fault_stop(struct sup_session *s, pid_t tid, int sig, int deliver)
 		return false;
 	g->pid = sup_thread_tgid(s, tid);
 	g->attached = s->attached;
-	sup_msgf(s, SUP_MSG_INFO, "gdb: thread %d stopped at the fault, before SIG%s is "
+	sup_msgf(s, SUP_MSG_GDB, "gdb: thread %d stopped at the fault, before SIG%s is "
 		 "delivered", (int)tid, sigabbrev_np(deliver) ? sigabbrev_np(deliver) : "?");
 	gdb_listen(s);
 	gdb_stop(s, tid, W_STOPCODE(sig), GDB_WHY_SIGNAL, deliver, 0, 0);
@@ -178,7 +178,7 @@ void sup_gdb_exit(struct sup_session *s, pid_t tid, int status)
 		g->dead_status = status;
 		break;
 	case GDB_AWAITING:
-		sup_msgf(s, SUP_MSG_INFO, "gdb: the program ended before gdb connected");
+		sup_msgf(s, SUP_MSG_GDB, "gdb: the program ended before gdb connected");
 		gdb_disconnect(s, NULL);
 		break;
 	default:

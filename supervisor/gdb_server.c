@@ -116,7 +116,7 @@ int gdb_bind(struct sup_session *s)
 		return 0;
 	fd = sup_gdb_bind(g->port, &g->port);
 	if (fd < 0) {
-		sup_msgf(s, SUP_MSG_WARNING, "gdb: cannot listen on 127.0.0.1:%d: %s",
+		sup_msgf(s, SUP_MSG_GDB, "warning: gdb: cannot listen on 127.0.0.1:%d: %s",
 			 g->port, strerror(-fd));
 		return fd;
 	}
@@ -133,7 +133,7 @@ int gdb_listen(struct sup_session *s)
 	if (ret < 0)
 		return ret;
 	program_name(s, prog, sizeof(prog));
-	sup_msgf(s, SUP_MSG_INFO, "gdb: listening on 127.0.0.1:%d; connect with: "
+	sup_msgf(s, SUP_MSG_GDB, "gdb: listening on 127.0.0.1:%d; connect with: "
 		 "gdb -ex 'target remote :%d' %s", g->port, g->port, prog);
 	return 0;
 }
@@ -143,7 +143,7 @@ void gdb_disconnect(struct sup_session *s, const char *why)
 	struct sup_gdb *g = s->gdb;
 
 	if (why)
-		sup_msgf(s, SUP_MSG_INFO, "%s", why);
+		sup_msgf(s, SUP_MSG_GDB, "%s", why);
 	gdb_conn_close(&g->conn);
 	gdb_file_close_all(g);
 	if (g->lfd >= 0)
@@ -167,7 +167,7 @@ static void accept_client(struct sup_session *s)
 		return;
 	if (g->conn.fd >= 0 || g->state != GDB_AWAITING) {
 		close(fd);
-		sup_msgf(s, SUP_MSG_WARNING, "gdb: refused a second connection on port %d: "
+		sup_msgf(s, SUP_MSG_GDB, "warning: gdb: refused a second connection on port %d: "
 			 "a gdb is already connected (one at a time)", g->port);
 		return;
 	}
@@ -175,7 +175,7 @@ static void accept_client(struct sup_session *s)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	gdb_conn_init(&g->conn, fd);
 	g->state = GDB_STOPPED;
-	sup_msgf(s, SUP_MSG_INFO, "gdb: connected");
+	sup_msgf(s, SUP_MSG_GDB, "gdb: connected");
 }
 
 /* The client went away without D or k: as a detach, so nothing stays stopped. */

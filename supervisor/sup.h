@@ -30,6 +30,7 @@ enum sup_msg {
 	SUP_MSG_WARNING,	/* something odd that does not stop the run */
 	SUP_MSG_INFO,		/* attach/detach notices, the --stats summary */
 	SUP_MSG_ACCESS_BT,	/* first line of a --backtrace-on-access report */
+	SUP_MSG_GDB,		/* the gdb server's notices: for the person at the terminal */
 };
 
 /* struct sup_config.gdb */
