@@ -290,6 +290,8 @@ void gdb_watch_apply(struct sup_session *s, struct sup_thread *t);
 /* ---- gdb_xml.c ---- */
 
 int gdb_xml_target(struct sup_gdb *g);
+/* The CPU thread tid last ran on (field 39 of /proc/TID/stat), or -1. */
+int gdb_thread_core(pid_t tid);
 void gdb_xml_threads(struct sup_session *s, struct gdb_buf *b);
 
 /* ---- gdb_file.c ---- */

@@ -139,6 +139,8 @@ void gdb_stop_reply(struct sup_session *s, struct gdb_buf *b)
 		       g->why == GDB_WHY_SIGNAL ? gdb_signal_from_host(g->last_sig) & 0xff :
 		       g->why == GDB_WHY_INTERRUPT ? 2 : 5,
 		       (unsigned)g->pid, (unsigned)g->last);
+	if (gdb_thread_core(g->last) >= 0)
+		gdb_buf_printf(b, "core:%x;", (unsigned)gdb_thread_core(g->last));
 	if (g->why == GDB_WHY_BREAK)
 		gdb_buf_printf(b, "swbreak:;");
 	if (g->why == GDB_WHY_EXEC) {

@@ -117,8 +117,7 @@ static void thread_name(pid_t pid, pid_t tid, struct gdb_buf *b)
 	}
 }
 
-/* The CPU the thread last ran on (field 39 of /proc/TID/stat), or -1. */
-static int thread_core(pid_t tid)
+int gdb_thread_core(pid_t tid)
 {
 	char path[64], buf[1024], *p;
 	int core = -1;
@@ -148,7 +147,7 @@ void gdb_xml_threads(struct sup_session *s, struct gdb_buf *b)
 
 	gdb_buf_printf(b, "<?xml version=\"1.0\"?>\n<threads>\n");
 	for (unsigned i = 0; i < n; i++) {
-		int core = thread_core(tids[i]);
+		int core = gdb_thread_core(tids[i]);
 
 		gdb_buf_printf(b, "<thread id=\"p%x.%x\"", (unsigned)s->gdb->pid, (unsigned)tids[i]);
 		if (core >= 0)
