@@ -3,9 +3,6 @@
  * straddling accesses, rip and rflags slots, statuses.
  */
 #include <check.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -293,34 +290,24 @@ START_TEST(access_record_and_format)
 END_TEST
 
 /*
- * Does 16-bit MOVSXD read a doubleword (AMD) or a word (Intel)?  The same
- * instruction natively, two bytes before a page that faults.
+ * The same 16-bit MOVSXD natively, two bytes before a page that faults:
+ * AMD reads a doubleword (and faults), Intel a word.
  */
-static sigjmp_buf sx16_jmp;
-
-static void sx16_segv(int sig)
+static void movsxd16(void *p)
 {
-	(void)sig;
-	siglongjmp(sx16_jmp, 1);
+	uint64_t rax = 0;
+
+	/* movsxd ax, [rdi] */
+	__asm__ volatile(".byte 0x66, 0x63, 0x07" : "+a"(rax) : "D"(p) : "memory");
 }
 
 static bool native_movsxd16_reads_4(void)
 {
 	uint8_t *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct sigaction sa, old;
-	volatile bool four = true;
-	uint64_t rax = 0;
+	bool four;
 
 	ck_assert(p != MAP_FAILED && !mprotect(p + 4096, 4096, PROT_NONE));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = sx16_segv;
-	sigaction(SIGSEGV, &sa, &old);
-	if (!sigsetjmp(sx16_jmp, 1)) {
-		/* movsxd ax, [rdi] */
-		__asm__ volatile(".byte 0x66, 0x63, 0x07" : "+a"(rax) : "D"(p + 4094) : "memory");
-		four = false;
-	}
-	sigaction(SIGSEGV, &old, NULL);
+	four = vec_native_segv(movsxd16, p + 4094);
 	munmap(p, 8192);
 	return four;
 }

@@ -4,9 +4,6 @@
  * live rsp.  Instruction bytes come from as + objdump.
  */
 #include <check.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <string.h>
 
 #include "emu_vec.h"
@@ -305,43 +302,26 @@ START_TEST(jmp_errors)
 END_TEST
 
 /*
- * Does this CPU honour 0x66 on a near indirect JMP (AMD: a 16-bit target,
- * zero-extended) or ignore it (Intel: 64 bits)?  The same jump natively:
- * the low 16 bits of its target lead below 64 KiB, where nothing is.
+ * The same 16-bit jump natively: AMD honours 0x66 on a near indirect JMP
+ * (a 16-bit target, zero-extended: below 64 KiB, where nothing is), Intel
+ * ignores it (64 bits: the next instruction).
  */
-static sigjmp_buf near16_jmp;
-
-static void near16_segv(int sig)
-{
-	(void)sig;
-	siglongjmp(near16_jmp, 1);
-}
-
-static bool native_near_branch_16(void)
+static void jmp16(void *arg)
 {
 	static uint64_t target;
-	struct sigaction sa, old;
-	volatile bool sixteen = true;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = near16_segv;
-	sigaction(SIGSEGV, &sa, &old);
-	if (!sigsetjmp(near16_jmp, 1)) {
-		__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
-				 "mov %%rax, %0\n\t"
-				 ".byte 0x66\n\t"
-				 "jmp *%0\n"
-				 "1:"
-				 : "+m"(target) : : "rax", "memory");
-		sixteen = false;
-	}
-	sigaction(SIGSEGV, &old, NULL);
-	return sixteen;
+	(void)arg;
+	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
+			 "mov %%rax, %0\n\t"
+			 ".byte 0x66\n\t"
+			 "jmp *%0\n"
+			 "1:"
+			 : "+m"(target) : : "rax", "memory");
 }
 
 START_TEST(near_branches_16)
 {
-	bool amd = native_near_branch_16();
+	bool amd = vec_native_segv(jmp16, NULL);
 	unsigned n = amd ? 2 : 8;
 
 	/* 66 jmp [0x8] with rcx = 0x402345 */

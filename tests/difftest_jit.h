@@ -49,6 +49,8 @@
 #define DT_D_HOSTFS	0x0c8	/* and back to these (glibc's thread pointer in fs) */
 #define DT_D_HOSTGS	0x0d0
 #define DT_D_SEGERR	0x0d8	/* the arch_prctl() results or-ed together (0: all worked) */
+#define DT_D_FENVON	0x0e0	/* nonzero: FNSTENV right after the instruction (x87 cases) ... */
+#define DT_D_FENV	0x190	/* ... here (28 bytes): the x87 pointers the CPU keeps */
 
 /* bytes of int3 before the epilogue; the instruction ends where they end */
 #define DT_JIT_SLOT	32

@@ -6,8 +6,8 @@
  * of the same area through regmap_emu_execute_x().  Expected: the native
  * registers with the written map bytes laid over them last, and the
  * native vector/x87 state, compared register by register (a component
- * XSAVE marks as in its initial state reads as its initial value).  The
- * x87 FIP, FDP and FOP are not compared: natively they name the JIT.
+ * XSAVE marks as in its initial state reads as its initial value), and
+ * the x87 last-instruction and data pointers (dt_x87_pointers).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -103,6 +103,67 @@ static const char *dt_xdiff(const uint8_t *want, const uint8_t *got, char *buf, 
 	return NULL;
 }
 
+/* The x87 opcode (FOP) of an instruction: the low 3 bits of its opcode byte and its ModRM. */
+static uint16_t dt_fop(const struct dt_code *code)
+{
+	unsigned i = 0;
+
+	while (i + 1 < code->len && (code->b[i] == 0x66 || code->b[i] == 0x67 ||
+				     code->b[i] == 0xf2 || code->b[i] == 0xf3 ||
+				     code->b[i] == 0x2e || code->b[i] == 0x3e ||
+				     (code->b[i] & 0xf0) == 0x40))
+		i++;
+	return i + 1 < code->len ? (uint16_t)((code->b[i] & 7) << 8 | code->b[i + 1]) : 0;
+}
+
+/*
+ * The x87 FIP, FDP and FOP.  Where the CPU keeps them for the native
+ * instruction (Intel: for the non-control ones; AMD too, but its XSAVE
+ * stores them only with an exception pending, zero otherwise: FNSTENV
+ * right after the instruction shows them), they name the native
+ * instruction, which runs at the emulated one's address but addresses the
+ * image rip-relative (another ModRM).  The emulator's area must then name
+ * the emulated one: the same FIP, the map address as FDP, the emulated
+ * bytes' FOP (written in even where XSAVE stored zeros: the XRSTOR that
+ * gives the thread its state back loads them).  Elsewhere the area holds
+ * what the native XSAVE stored.  A pointer is the instruction's only if
+ * FIP is (an input FDP or FOP may equal the native one by chance, a
+ * 64-bit FIP not).
+ */
+static uint32_t dt_nat_fenv[7];		/* FNSTENV after the native instruction (x87 forms) */
+
+static const char *dt_x87_pointers(const struct dt_case *c, const struct dt_result *res,
+				   char *buf, size_t size)
+{
+	uint64_t nbv, ebv, nfip, nfdp, efip, efdp, want_fip, want_fdp;
+	uint64_t data = dt_native_buffer() + c->mem_off;
+	uint16_t nfop, efop, want_fop, fop = dt_fop(&res->native_code);
+	bool kept;
+
+	memcpy(&nbv, dt_nat_area + 512, 8);
+	memcpy(&ebv, dt_emu_area + 512, 8);
+	if (!(nbv & ebv & 1))
+		return NULL;	/* x87 in its initial state: compared as such already */
+	memcpy(&nfip, dt_nat_area + 8, 8);
+	memcpy(&nfdp, dt_nat_area + 16, 8);
+	memcpy(&nfop, dt_nat_area + 6, 2);
+	memcpy(&efip, dt_emu_area + 8, 8);
+	memcpy(&efdp, dt_emu_area + 16, 8);
+	memcpy(&efop, dt_emu_area + 6, 2);
+	kept = (dt_vec_cur.form->flags & DT_VF_X87) &&
+	       (nfip == res->addr || (!nfip && dt_nat_fenv[3] == (uint32_t)res->addr));
+	want_fip = kept ? res->addr : nfip;
+	want_fdp = kept && (nfdp == data || (!nfdp && dt_nat_fenv[5] == (uint32_t)data)) ?
+		   c->mem_off : nfdp;
+	want_fop = kept && (nfop == fop || (!nfop && (dt_nat_fenv[4] >> 16 & 0x7ff) == fop)) ?
+		   dt_fop(&res->code) : nfop;
+	if (efip == want_fip && efdp == want_fdp && efop == want_fop)
+		return NULL;
+	snprintf(buf, size, "x87 FIP/FDP/FOP: expected %" PRIx64 "/%" PRIx64 "/%03x, emulated %"
+		 PRIx64 "/%" PRIx64 "/%03x", want_fip, want_fdp, want_fop, efip, efdp, efop);
+	return buf;
+}
+
 static bool dt_fail(struct dt_result *res, const char *prefix, const char *msg)
 {
 	snprintf(res->harness, sizeof(res->harness), "%s%s", prefix, msg);
@@ -179,10 +240,14 @@ static void dt_vec_native(struct dt_case *c, struct dt_result *res, unsigned xle
 	memcpy(img + REGMAP_OFF_RIP, &next, 8);
 	memcpy(dp + DT_D_XAREA, dt_vec_cur.area, xlen);
 	memcpy(dp + DT_D_XMASK, &dt_vec_cur.xmask, 8);
+	memcpy(dp + DT_D_FENVON, &(uint64_t){ !!(dt_vec_cur.form->flags & DT_VF_X87) }, 8);
+	memset(dp + DT_D_FENV, 0, sizeof(dt_nat_fenv));
 	dt_native_run(&res->native_code, c->in.gpr, c->in.rflags & ~c->flags_virt, img,
 		      &res->nat);
 	memset(dp + DT_D_XMASK, 0, 8);
+	memset(dp + DT_D_FENVON, 0, 8);
 	memcpy(dt_nat_area, dp + DT_D_XAREA, xlen);
+	memcpy(dt_nat_fenv, dp + DT_D_FENV, sizeof(dt_nat_fenv));
 	if (res->nat.fault != DT_FAULT_NONE)
 		__asm__ volatile("fninit\n\tldmxcsr %0" : : "m"((uint32_t){ 0x1f80 }));
 }
@@ -243,6 +308,8 @@ bool dt_vec_run_case(struct dt_case *c, struct dt_result *res)
 		return dt_fail(res, "", "insn_len");
 	msg = dt_xdiff(res->emu_status == REGMAP_EMU_OK ? dt_nat_area : v->area, dt_emu_area,
 		       buf, sizeof(buf));
+	if (!msg && res->emu_status == REGMAP_EMU_OK)
+		msg = dt_x87_pointers(c, res, buf, sizeof(buf));
 	if (msg)
 		return dt_fail(res, "vector state: ", msg);
 	if (res->emu_status != REGMAP_EMU_OK && memcmp(dt_emu_area, v->area, xlen))

@@ -1,6 +1,8 @@
 /* Fixed-vector harness for the emulator's Check tests (see emu_vec.h). */
 #include <cpuid.h>
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +82,30 @@ uint64_t map_get(const struct regmap_cpu *c, unsigned off, unsigned size)
 
 	memcpy(&v, (const uint8_t *)c + off, size);
 	return v;
+}
+
+static sigjmp_buf vec_segv_jmp;
+
+static void vec_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(vec_segv_jmp, 1);
+}
+
+bool vec_native_segv(void (*fn)(void *), void *arg)
+{
+	struct sigaction sa, old;
+	volatile bool segv = true;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vec_segv;
+	sigaction(SIGSEGV, &sa, &old);
+	if (!sigsetjmp(vec_segv_jmp, 1)) {
+		fn(arg);
+		segv = false;
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	return segv;
 }
 
 /* XCR0: the state components the OS saves (0 without OSXSAVE). */

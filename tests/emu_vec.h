@@ -8,6 +8,7 @@
 #define REGMAP_TEST_EMU_VEC_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,6 +110,13 @@ uint64_t map_get(const struct regmap_cpu *c, unsigned off, unsigned size);
 #define VEC_CPU_SSE42	0x10	/* CRC32 */
 #define VEC_CPU_AVX	0x20	/* AVX, with its state enabled by the OS (XCR0) */
 #define VEC_CPU_AVX512	0x40	/* AVX-512 F, with its state enabled by the OS */
+
+/*
+ * Run fn(arg) natively and say whether it raised SIGSEGV (caught, and the
+ * previous handler put back): for expectations that depend on what this
+ * CPU does with an access or a jump where nothing is mapped.
+ */
+bool vec_native_segv(void (*fn)(void *), void *arg);
 
 /* The name of a feature in need that this CPU lacks, or NULL if it has them all. */
 const char *vec_cpu_lacks(unsigned need);
