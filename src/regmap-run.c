@@ -68,6 +68,12 @@ static void usage(FILE *f)
 "                      (dynamically linked programs only; see regmap(3))\n"
 "  -s, --stats         at exit, accesses per register, site and thread,\n"
 "                      real faults, and the cost per access\n"
+"      --gdb[=PORT]    serve gdb on 127.0.0.1:PORT (a free port if none):\n"
+"                      PROGRAM waits before its first instruction (with -p:\n"
+"                      where it is) until gdb connects; the map shows as\n"
+"                      memory at 0x0-0x8f and can be watched\n"
+"      --gdb-on-fault[=PORT]  run normally; at a real fault, stop at the\n"
+"                      faulting instruction and wait for gdb\n"
 "  -h, --help          show this help and exit\n"
 "  -V, --version       show the version and exit\n"
 "\n"
@@ -161,6 +167,17 @@ void run_report(void *ctx, enum sup_msg kind, const char *text)
 		return;
 	}
 	switch (kind) {
+	case SUP_MSG_GDB:
+		/* the line to paste is for the terminal even when -o sends reports away */
+		if (out_fd != STDERR_FILENO) {
+			char line[2048];
+			int n = snprintf(line, sizeof(line), "regmap-run: %s\n", text);
+
+			if (n > 0 && n < (int)sizeof(line) && !write_all(STDERR_FILENO, line, n))
+				return;
+		}
+		run_say("", text);
+		break;
 	case SUP_MSG_FRAME:
 		run_say("    ", text);
 		break;
@@ -307,7 +324,7 @@ static void check_sites(const struct sup_config *cfg, const char *exe, const cha
 
 /* getopt values of the long options without a letter */
 enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS, OPT_TRACE_FORMAT, OPT_BT_ACCESS,
-       OPT_MAP_ADDRESSING };
+       OPT_MAP_ADDRESSING, OPT_GDB, OPT_GDB_FAULT };
 
 /*
  * Options that only the supervisor carries out, by their getopt value:
@@ -383,6 +400,33 @@ static pid_t parse_pid(const char *arg)
 	return (pid_t)v;
 }
 
+/* --gdb=PORT: 1-65535 (no PORT: 0, a free port) */
+static int parse_port(const char *opt, const char *arg)
+{
+	char *end;
+	long v;
+
+	if (!arg)
+		return 0;
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > 65535)
+		run_die(RUN_EXIT_FAILURE, "%s=%s: not a TCP port (1-65535; leave it out for a "
+		    "free one)", opt, arg);
+	return (int)v;
+}
+
+/* --gdb: listen before the program starts, so a busy port stops us first */
+static void gdb_listen_early(struct sup_config *cfg)
+{
+	int port = cfg->gdb_port, fd = sup_gdb_bind(port, &cfg->gdb_port);
+
+	if (fd < 0)
+		run_die(RUN_EXIT_FAILURE, "--gdb: cannot listen on 127.0.0.1:%d: %s%s", port,
+		    strerror(-fd), port ? " (--gdb without a port takes a free one)" : "");
+	cfg->gdb_fd = fd;
+}
+
 static int parse_cpu(const char *arg)
 {
 	char *end;
@@ -411,6 +455,8 @@ int main(int argc, char *argv[])
 		{ "in-process", no_argument, NULL, OPT_IN_PROCESS },
 		{ "map-addressing", required_argument, NULL, OPT_MAP_ADDRESSING },
 		{ "stats", no_argument, NULL, 's' },
+		{ "gdb", optional_argument, NULL, OPT_GDB },
+		{ "gdb-on-fault", optional_argument, NULL, OPT_GDB_FAULT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -521,6 +567,13 @@ int main(int argc, char *argv[])
 		case 's':
 			cfg.stats = true;
 			break;
+		case OPT_GDB:
+		case OPT_GDB_FAULT:
+			cfg.gdb |= opt == OPT_GDB ? SUP_GDB_START : SUP_GDB_FAULT;
+			if (optarg || !cfg.gdb_port)
+				cfg.gdb_port = parse_port(opt == OPT_GDB ? "--gdb" : "--gdb-on-fault",
+							  optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -533,10 +586,17 @@ int main(int argc, char *argv[])
 			bad_option(argv[optind - 1], optopt, "is not an option of regmap-run");
 		}
 	}
+	if (cfg.gdb && in_process)
+		run_die(RUN_EXIT_FAILURE, "--gdb and --gdb-on-fault need the supervisor: they "
+		    "do not go with --in-process");
+	if (cfg.gdb && npids > 1)
+		run_die(RUN_EXIT_FAILURE, "--gdb and --gdb-on-fault debug one process: give one -p");
 	if (trace_json && !cfg.trace)
 		run_say("warning: ", "--trace-format=json does nothing without --trace: "
 			"nothing is traced");
 	if (npids) {
+		if (cfg.gdb & SUP_GDB_START)
+			gdb_listen_early(&cfg);
 		if (optind < argc)
 			run_die(RUN_EXIT_FAILURE, "-p PID and PROGRAM exclude each other: attach "
 			    "to a running process or start one");
@@ -572,6 +632,9 @@ int main(int argc, char *argv[])
 	}
 	if (cfg.n_bt_sites)
 		check_sites(&cfg, path, argv[optind], NULL, 0);
+	if (cfg.gdb & SUP_GDB_START)
+		gdb_listen_early(&cfg);
+	cfg.gdb_program = argv[optind];
 
 	/* waitpid() needs our children to be reported, not reaped for us */
 	signal(SIGCHLD, SIG_DFL);

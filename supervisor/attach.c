@@ -236,6 +236,8 @@ int sup_detach_all(struct sup_session *s)
 	uint64_t deadline = now_ms() + 3000;
 	int detached = 0;
 
+	if (s->gdb)
+		sup_gdb_shutdown(s);
 	/* threads the world holds go on first; their queued stops come below */
 	for (unsigned i = 0; i < s->threads.size; i++)
 		s->threads.slot[i].wstay = false;

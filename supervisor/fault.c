@@ -132,6 +132,7 @@ static int real_fault(struct sup_session *s, struct sup_fault_info *f, uint8_t *
 		      f->status == REGMAP_EMU_BAD_XSTATE;
 
 	s->stats.faults++;
+	s->last_fault = always ? SUP_FAULT_MAP : SUP_FAULT_OTHER;
 	switch (f->status) {
 	case REGMAP_EMU_FAULT_DE:
 		f->signo = SIGFPE;
@@ -261,6 +262,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	uint64_t id0;
 	bool hit = false;
 
+	s->last_fault = SUP_FAULT_NONE;
 	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0)
 		return -errno;
 	/* kill(), tgkill(), sigqueue(): a signal, not a fault */
@@ -352,6 +354,8 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		sup_detail_count(s, tid, f.rip, insn, &res);
 	if (s->cfg.trace)
 		sup_report_trace(s, tid, f.rip, insn, &res);
+	if (s->gdb)
+		sup_gdb_access(s, tid, &res);
 	if (f.tf)
 		return trap_after(s, tid, cpu.rip);
 	return 0;

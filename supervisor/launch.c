@@ -130,7 +130,11 @@ static int await_exec(struct sup_session *s, int errfd, struct sup_launch_error 
 			if (read(errfd, &err, sizeof(err)) != sizeof(err))
 				err = -1;
 			sup_segv_launched(s, s->pid, err == 0);
-			ptrace(PTRACE_CONT, s->pid, NULL, NULL);
+			/* --gdb: before the program's first instruction, gdb takes over */
+			if (s->cfg.gdb & SUP_GDB_START)
+				s->exec_held = true;
+			else
+				ptrace(PTRACE_CONT, s->pid, NULL, NULL);
 			return 0;
 		case PTRACE_EVENT_STOP:
 			if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)

@@ -60,6 +60,9 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 		if (deliver < 0)
 			return;	/* gone (SIGKILL, exit_group of another thread) */
 	}
+	/* a stop gdb must see stays stopped (a breakpoint, a step, --gdb-on-fault) */
+	if (s->gdb && sup_gdb_signal(s, tid, sig, &deliver))
+		return;
 	if (deliver)
 		s->stats.signals++;
 	if (deliver == SIGSEGV)
@@ -70,19 +73,21 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 }
 
 /* A new task (clone, fork, vfork) is traced: note it for detach and --stats. */
-static void new_task(struct sup_session *s, pid_t tid, int event)
+static void new_task(struct sup_session *s, pid_t tid, int ev)
 {
 	unsigned long msg;
 
 	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0) {
 		sup_thread_mark(&s->threads, (pid_t)msg, true);
 		/* a new process (a clone without CLONE_THREAD too) inherits the SIGSEGV action */
-		if (event != PTRACE_EVENT_CLONE ||
+		if (ev != PTRACE_EVENT_CLONE ||
 		    sup_proc_status_long((pid_t)msg, "Tgid") == (long)msg)
 			sup_segv_new_process(s, tid, (pid_t)msg);
 		/* --stats and the detach message count processes: note its own */
 		if (s->detail || s->attached)
 			sup_thread_tgid(s, (pid_t)msg);
+		if (s->gdb)
+			sup_gdb_new_task(s, tid, (pid_t)msg, ev);
 	}
 }
 
@@ -144,6 +149,9 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 		break;
 	case PTRACE_EVENT_EXEC:
 		exec_done(s, tid);
+		/* gdb follows the debugged process into its new program */
+		if (s->gdb && sup_gdb_exec(s, tid, status))
+			break;
 		sup_resume(s, tid, 0);
 		break;
 	case PTRACE_EVENT_VFORK:
@@ -160,6 +168,8 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 		break;
 	case PTRACE_EVENT_VFORK_DONE:
 		in_vfork(s, tid, false);
+		if (s->gdb)
+			sup_gdb_vfork_done(s, tid);
 		sup_resume(s, tid, 0);
 		break;
 	default:
@@ -181,6 +191,8 @@ void sup_note_exit(struct sup_session *s, pid_t tid, int status)
 		s->status = status;
 		s->pid_done = true;
 	}
+	if (s->gdb)
+		sup_gdb_exit(s, tid, status);
 }
 
 void sup_handle_event(struct sup_session *s, pid_t tid, int status)
@@ -202,7 +214,7 @@ int sup_run(struct sup_session *s)
 			sup_detach_all(s);
 			return 0;
 		}
-		tid = sup_wait(s, &status);
+		tid = s->gdb ? sup_gdb_wait(s, &status) : sup_wait(s, &status);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sup_internal.h"
+#include "gdb.h"
 
 int sup_session_init(struct sup_session *s, const struct sup_config *cfg)
 {
@@ -18,8 +18,8 @@ int sup_session_init(struct sup_session *s, const struct sup_config *cfg)
 	s->cache = sup_cache_new();
 	if (!s->cache || sup_xstate_init(s) < 0)
 		goto nomem;
-	/* names are needed only to show them */
-	if (cfg->trace || cfg->stats || cfg->n_bt_sites) {
+	/* names are needed only to show them (gdb's monitor may show them) */
+	if (cfg->trace || cfg->stats || cfg->n_bt_sites || cfg->gdb) {
 		s->syms = sup_symcache_new();
 		if (!s->syms)
 			goto nomem;
@@ -29,9 +29,14 @@ int sup_session_init(struct sup_session *s, const struct sup_config *cfg)
 		if (!s->bt_hits)
 			goto nomem;
 	}
-	if (cfg->stats) {
+	if (cfg->stats || cfg->gdb) {
 		s->detail = sup_detail_new();
 		if (!s->detail)
+			goto nomem;
+	}
+	if (cfg->gdb) {
+		s->gdb = gdb_new(cfg);
+		if (!s->gdb)
 			goto nomem;
 	}
 	return 0;
@@ -53,6 +58,8 @@ void sup_session_free(struct sup_session *s)
 	s->detail = NULL;
 	free(s->bt_hits);
 	s->bt_hits = NULL;
+	gdb_free(s->gdb);
+	s->gdb = NULL;
 	sup_world_free(s);
 	sup_threads_free(&s->threads);
 	sup_procs_free(s);

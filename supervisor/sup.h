@@ -30,7 +30,12 @@ enum sup_msg {
 	SUP_MSG_WARNING,	/* something odd that does not stop the run */
 	SUP_MSG_INFO,		/* attach/detach notices, the --stats summary */
 	SUP_MSG_ACCESS_BT,	/* first line of a --backtrace-on-access report */
+	SUP_MSG_GDB,		/* the gdb server's notices: for the person at the terminal */
 };
+
+/* struct sup_config.gdb */
+#define SUP_GDB_START		1	/* hold the program at its start, wait for gdb */
+#define SUP_GDB_FAULT		2	/* at a real fault, hold it there and wait for gdb */
 
 /* struct sup_config.trace_format */
 enum sup_trace_format {
@@ -58,6 +63,11 @@ struct sup_config {
 	 */
 	bool map_absolute;
 	int cpu;		/* CPU for tracer and target, or SUP_CPU_AUTO/NONE */
+	/* the gdb server (doc/GDB.md): SUP_GDB_START and/or SUP_GDB_FAULT, or 0 */
+	int gdb;
+	int gdb_port;		/* 127.0.0.1 port; 0: any free one */
+	int gdb_fd;		/* SUP_GDB_START: the socket sup_gdb_bind() made */
+	const char *gdb_program;	/* PROGRAM as the user named it (the line to paste) */
 	/* Receives every message; text has no "regmap-run:" prefix, no newline. */
 	void (*report)(void *ctx, enum sup_msg kind, const char *text);
 	void *report_ctx;
@@ -89,6 +99,14 @@ struct sup_symcache;
 struct sup_symbols;
 struct sup_detail;
 struct sup_procs;
+struct sup_gdb;
+
+/* sup_session.last_fault: the last SIGSEGV stop the fault path saw */
+enum {
+	SUP_FAULT_NONE,		/* a map access emulated, or not a fault (kill()) */
+	SUP_FAULT_OTHER,	/* a real fault that does not involve the map */
+	SUP_FAULT_MAP,		/* a real fault at a map access (always reported) */
+};
 
 /* A traced thread (threads.c). */
 struct sup_thread {
@@ -166,6 +184,9 @@ struct sup_session {
 	uint64_t *bt_hits;	/* accesses each --backtrace-on-access site matched */
 	struct sup_procs *procs;	/* per-process records (procs.c) */
 	struct sup_world world;		/* stopping every thread (world.c) */
+	struct sup_gdb *gdb;		/* the gdb server, or NULL */
+	bool exec_held;			/* launch left the program at its exec stop (--gdb) */
+	int last_fault;			/* SUP_FAULT_* */
 };
 
 /*
@@ -250,6 +271,12 @@ void sup_bt_sites_check(const char *const *sites, unsigned n, const char *exe,
 
 /* At the end: a warning (SUP_MSG_WARNING) for each site that matched no access. */
 void sup_bt_sites_report(struct sup_session *s);
+
+/*
+ * Listen on 127.0.0.1:port (0: a free port) for gdb; returns the socket
+ * (for struct sup_config.gdb_fd) and the port in *bound, or -errno.
+ */
+int sup_gdb_bind(int port, int *bound);
 
 /* Emit the --stats summary (SUP_MSG_INFO lines). */
 void sup_stats_report(struct sup_session *s);

@@ -225,8 +225,19 @@ int sup_world_resume(struct sup_session *s);
 void sup_world_hold(struct sup_session *s, pid_t tid, int status);
 /* Is the world holding tid (stopped, its resume deferred)? */
 bool sup_world_holds(struct sup_session *s, struct sup_thread *t);
+/* Do threads a and b share an address space?  (kcmp; else: one process) */
+bool sup_world_same_mm(struct sup_session *s, pid_t a, pid_t b);
+/* world.c and world_queue.c: would the loop's resume of t be deferred now? */
+bool sup_world_defers(struct sup_session *s, struct sup_thread *t);
+/* world.c and world_queue.c: queue one waitpid() result. */
+void sup_world_push(struct sup_session *s, pid_t tid, int status);
 /* Does tid belong to the stopped world's scope? */
 bool sup_world_member(struct sup_session *s, struct sup_thread *t);
+/*
+ * Take queued event i (s->world.queue[i]) out of the queue: its thread
+ * stays in that stop, held, and is resumed with no signal.
+ */
+void sup_world_unqueue(struct sup_session *s, unsigned i);
 /* Any queued event of a thread in the stopped world's scope? */
 bool sup_world_queued(struct sup_session *s);
 /*
@@ -257,6 +268,45 @@ void sup_world_free(struct sup_session *s);
 
 /* One waitpid() result: decide and resume (sup_run() is sup_wait() + this). */
 void sup_handle_event(struct sup_session *s, pid_t tid, int status);
+
+/* ---- the gdb server's hooks (gdb_*.c; called only when s->gdb is set) ---- */
+
+/*
+ * A signal-delivery-stop of tid for sig, after the fault path: *deliver
+ * is the signal the loop will continue with (0 after an emulated map
+ * access).  Returns true if the server took the stop (the thread stays
+ * stopped for gdb); it may change *deliver (a trap of its own is not the
+ * program's).
+ */
+bool sup_gdb_signal(struct sup_session *s, pid_t tid, int sig, int *deliver);
+/* After an emulated instruction of tid: watchpoints on the map. */
+void sup_gdb_access(struct sup_session *s, pid_t tid, const struct regmap_emu_result *res);
+/* A task has ended (waitpid status). */
+void sup_gdb_exit(struct sup_session *s, pid_t tid, int status);
+/*
+ * tid has exec'd (it is in that stop): the old breakpoints are gone with
+ * the old memory.  True if the stop was taken for gdb (an exec event).
+ */
+bool sup_gdb_exec(struct sup_session *s, pid_t tid, int status);
+/* tid made child with a clone/fork/vfork event ev. */
+void sup_gdb_new_task(struct sup_session *s, pid_t tid, pid_t child, int ev);
+/* tid's vfork child has exec'd or exited. */
+void sup_gdb_vfork_done(struct sup_session *s, pid_t tid);
+/* t is about to be resumed (world.c): its debug registers. */
+void sup_gdb_resuming(struct sup_session *s, struct sup_thread *t);
+/* The event loop's wait while a client is there or awaited. */
+pid_t sup_gdb_wait(struct sup_session *s, int *status);
+
+/*
+ * For the native-speed rewriter (doc/GDB.md section 11): does a gdb
+ * watchpoint cover map offsets [off, off + len), does a gdb breakpoint
+ * lie in code [addr, addr + len)?  Such a site must stay trapping.  Both
+ * may be called with s->gdb NULL (false).
+ */
+bool sup_gdb_watched(struct sup_session *s, unsigned off, unsigned len);
+bool sup_gdb_breakpoint_in(struct sup_session *s, uint64_t addr, uint64_t len);
+/* regmap-run lets go of every thread (-p): end the gdb session first. */
+void sup_gdb_shutdown(struct sup_session *s);
 
 /* ---- --stats and --backtrace-on-access (stats.c, btsite.c) ---- */
 

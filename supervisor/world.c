@@ -47,8 +47,7 @@ static bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-/* Do a and b share an address space?  (false if unknown and not one process) */
-static bool same_mm(struct sup_session *s, pid_t a, pid_t b)
+bool sup_world_same_mm(struct sup_session *s, pid_t a, pid_t b)
 {
 	long r = syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0);
 
@@ -76,7 +75,7 @@ bool sup_world_member(struct sup_session *s, struct sup_thread *t)
 		t->wmember = sup_thread_tgid(s, t->tid) == w->key;
 		break;
 	case SUP_WORLD_MM:
-		t->wmember = t->tid == w->key || same_mm(s, w->key, t->tid);
+		t->wmember = t->tid == w->key || sup_world_same_mm(s, w->key, t->tid);
 		break;
 	}
 	t->wgen = w->gen;
@@ -84,7 +83,7 @@ bool sup_world_member(struct sup_session *s, struct sup_thread *t)
 }
 
 /* Would the loop's resume of t be deferred now? */
-static bool deferred(struct sup_session *s, struct sup_thread *t)
+bool sup_world_defers(struct sup_session *s, struct sup_thread *t)
 {
 	return s->world.stopped && t->wstate != SUP_W_RUN && sup_world_member(s, t);
 }
@@ -93,102 +92,6 @@ bool sup_world_holds(struct sup_session *s, struct sup_thread *t)
 {
 	return s->world.stopped &&
 	       (t->wstate == SUP_W_HELD || t->wstate == SUP_W_HELD_LISTEN);
-}
-
-/* ---- the queue ---- */
-
-static void push(struct sup_session *s, pid_t tid, int status)
-{
-	struct sup_world *w = &s->world;
-	struct sup_thread *t = sup_thread_get(&s->threads, tid, true);
-
-	if (w->qlen == w->qcap) {
-		unsigned cap = w->qcap ? w->qcap * 2 : 64;
-		struct sup_event *q = realloc(w->queue, cap * sizeof(*q));
-
-		/*
-		 * Out of memory: the event cannot be kept, so the thread would
-		 * stay stopped for good.  Resuming it (and the stop's signal
-		 * lost) is the lesser harm; it cannot happen in practice.
-		 */
-		if (!q) {
-			if (WIFSTOPPED(status))
-				ptrace(PTRACE_CONT, tid, NULL, NULL);
-			return;
-		}
-		w->queue = q;
-		w->qcap = cap;
-	}
-	w->queue[w->qlen++] = (struct sup_event){ tid, status };
-	if (t)
-		t->wqueued++;
-}
-
-static void drop(struct sup_session *s, unsigned i)
-{
-	struct sup_world *w = &s->world;
-	struct sup_thread *t = sup_thread_get(&s->threads, w->queue[i].tid, false);
-
-	if (t && t->wqueued)
-		t->wqueued--;
-	memmove(&w->queue[i], &w->queue[i + 1], (w->qlen - i - 1) * sizeof(w->queue[0]));
-	w->qlen--;
-}
-
-/* May the loop have this queued event now? */
-static bool deliverable(struct sup_session *s, const struct sup_event *e)
-{
-	struct sup_thread *t;
-
-	if (!s->world.stopped || !WIFSTOPPED(e->status))
-		return true;	/* an exit resumes nothing */
-	t = sup_thread_get(&s->threads, e->tid, false);
-	if (!t || !deferred(s, t))
-		return true;
-	return s->world.drain && !t->wstay;
-}
-
-bool sup_world_queued(struct sup_session *s)
-{
-	for (unsigned i = 0; i < s->world.qlen; i++) {
-		struct sup_thread *t = sup_thread_get(&s->threads, s->world.queue[i].tid, false);
-
-		if (t && sup_world_member(s, t))
-			return true;
-	}
-	return false;
-}
-
-pid_t sup_wait_opts(struct sup_session *s, int *status, int options)
-{
-	struct sup_world *w = &s->world;
-
-	for (unsigned i = 0; i < w->qlen; i++)
-		if (deliverable(s, &w->queue[i])) {
-			pid_t tid = w->queue[i].tid;
-
-			*status = w->queue[i].status;
-			drop(s, i);
-			return tid;
-		}
-	for (;;) {
-		pid_t tid = waitpid(-1, status, __WALL | options);
-		struct sup_thread *t;
-
-		if (tid <= 0 || !w->stopped || !WIFSTOPPED(*status))
-			return tid;
-		t = sup_thread_get(&s->threads, tid, true);
-		if (!t || !deferred(s, t) || (w->drain && !t->wstay))
-			return tid;
-		/* a held thread cannot stop; a new one can: it waits its turn */
-		t->traced = true;
-		push(s, tid, *status);
-	}
-}
-
-pid_t sup_wait(struct sup_session *s, int *status)
-{
-	return sup_wait_opts(s, status, 0);
 }
 
 /* ---- resuming ---- */
@@ -202,6 +105,8 @@ static void release(struct sup_session *s, struct sup_thread *t)
 		syscall(SYS_tgkill, sup_thread_tgid(s, t->tid), t->tid, sig);
 		sig = 0;
 	}
+	if (s->gdb)
+		sup_gdb_resuming(s, t);
 	ptrace(t->step ? PTRACE_SINGLESTEP : PTRACE_CONT, t->tid, NULL, (void *)(long)sig);
 	t->wsig = 0;
 	t->wsds = false;
@@ -211,14 +116,16 @@ void sup_resume(struct sup_session *s, pid_t tid, int sig)
 {
 	struct sup_thread *t = NULL;
 
-	if (s->world.stopped)
+	if (s->world.stopped || s->gdb)
 		t = sup_thread_get(&s->threads, tid, false);
-	if (t && deferred(s, t)) {
+	if (t && sup_world_defers(s, t)) {
 		t->wstate = SUP_W_HELD;
 		t->wsig = sig;
 		t->wsds = sig != 0;
 		return;
 	}
+	if (t && s->gdb)
+		sup_gdb_resuming(s, t);
 	ptrace(t && t->step ? PTRACE_SINGLESTEP : PTRACE_CONT, tid, NULL, (void *)(long)sig);
 }
 
@@ -228,7 +135,7 @@ void sup_listen(struct sup_session *s, pid_t tid)
 
 	if (s->world.stopped)
 		t = sup_thread_get(&s->threads, tid, false);
-	if (t && deferred(s, t)) {
+	if (t && sup_world_defers(s, t)) {
 		t->wstate = SUP_W_HELD_LISTEN;
 		return;
 	}
@@ -315,7 +222,7 @@ static void absorb(struct sup_session *s, pid_t tid, int st, unsigned *npend)
 	unsigned long msg;
 
 	if (!t) {
-		push(s, tid, st);
+		sup_world_push(s, tid, st);
 		return;
 	}
 	if (t->wstate == SUP_W_PENDING) {
@@ -330,7 +237,7 @@ static void absorb(struct sup_session *s, pid_t tid, int st, unsigned *npend)
 		}
 	}
 	if (!WIFSTOPPED(st)) {
-		push(s, tid, st);
+		sup_world_push(s, tid, st);
 		return;
 	}
 	t->traced = true;
@@ -372,7 +279,7 @@ static void absorb(struct sup_session *s, pid_t tid, int st, unsigned *npend)
 			(*npend)--;
 		}
 	}
-	push(s, tid, st);
+	sup_world_push(s, tid, st);
 }
 
 /* Threads awaited that will never stop: zombies, gone. */
@@ -460,55 +367,3 @@ int sup_world_stop(struct sup_session *s, pid_t except)
 	return sup_world_stop_scope(s, except, SUP_WORLD_ALL, 0);
 }
 
-/* ---- SIGCHLD as a file descriptor ---- */
-
-int sup_sigchld_fd(struct sup_session *s)
-{
-	sigset_t set;
-
-	if (s->world.sigfd >= 0)
-		return s->world.sigfd;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	/* waitpid() is unaffected: a blocked SIGCHLD only stays pending */
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	s->world.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	return s->world.sigfd >= 0 ? s->world.sigfd : -errno;
-}
-
-void sup_sigchld_clear(struct sup_session *s)
-{
-	struct signalfd_siginfo si[8];
-
-	if (s->world.sigfd >= 0)
-		while (read(s->world.sigfd, si, sizeof(si)) == sizeof(si))
-			;
-}
-
-void sup_world_forget(struct sup_session *s, struct sup_thread *t)
-{
-	struct sup_world *w = &s->world;
-
-	/* stops queued before its exit are stale now */
-	for (unsigned i = 0; i < w->qlen;)
-		if (w->queue[i].tid == t->tid && WIFSTOPPED(w->queue[i].status))
-			drop(s, i);
-		else
-			i++;
-	t->wstate = SUP_W_NONE;
-	t->wsig = 0;
-	t->wstay = false;
-	t->in_vfork = false;
-	t->step = false;
-}
-
-void sup_world_free(struct sup_session *s)
-{
-	free(s->world.queue);
-	s->world.queue = NULL;
-	s->world.qlen = s->world.qcap = 0;
-	if (s->world.sigfd >= 0)
-		close(s->world.sigfd);
-	s->world.sigfd = -1;
-}
