@@ -85,6 +85,40 @@ static bool emu_operand(const ZydisDecodedOperand *zo, struct emu_operand *op)
 	}
 }
 
+/* The layout of the encoding (struct emu_raw), for the rewriter. */
+static void emu_raw(struct emu_insn *insn, const ZydisDecodedInstruction *zi,
+		    const ZydisDecodedOperand *zo)
+{
+	struct emu_raw *r = &insn->raw;
+
+	r->pfx_len = zi->raw.prefix_count;
+	r->rex = zi->attributes & ZYDIS_ATTRIB_HAS_REX ? insn->bytes[zi->raw.rex.offset] : 0;
+	switch (zi->encoding) {
+	case ZYDIS_INSTRUCTION_ENCODING_LEGACY:
+		r->vex = EMU_RAW_LEGACY;
+		break;
+	case ZYDIS_INSTRUCTION_ENCODING_VEX:
+		r->vex = zi->raw.vex.size == 2 ? EMU_RAW_VEX2 : EMU_RAW_VEX3;
+		break;
+	default:
+		r->vex = EMU_RAW_OTHER;
+	}
+	r->map = zi->opcode_map <= ZYDIS_OPCODE_MAP_0F3A ? zi->opcode_map : 0xff;
+	r->opc = zi->opcode;
+	r->modrm_at = zi->attributes & ZYDIS_ATTRIB_HAS_MODRM ? zi->raw.modrm.offset : 0xff;
+	r->disp_at = zi->raw.disp.offset;
+	r->disp_len = zi->raw.disp.size / 8;
+	r->imm_at = zi->raw.imm[0].offset;
+	r->imm_len = zi->raw.imm[0].size / 8;
+	r->reg_op = r->vvvv_op = 0xff;
+	for (unsigned i = 0; i < zi->operand_count_visible && i < EMU_MAX_OPS; i++) {
+		if (zo[i].encoding == ZYDIS_OPERAND_ENCODING_MODRM_REG)
+			r->reg_op = i;
+		else if (zo[i].encoding == ZYDIS_OPERAND_ENCODING_NDSNDD)
+			r->vvvv_op = i;
+	}
+}
+
 enum regmap_emu_status regmap_emu_decode(struct regmap_emu_insn *pub,
 					 const uint8_t *bytes, size_t len)
 {
@@ -127,6 +161,7 @@ enum regmap_emu_status regmap_emu_decode(struct regmap_emu_insn *pub,
 			insn->mem = i;
 	}
 	insn->nops = ok ? zi.operand_count_visible : 0;
+	emu_raw(insn, &zi, zo);
 
 	/* Operands the handlers cannot see (vector registers, ...) mean unsupported. */
 	e = ok ? emu_table_lookup(zi.mnemonic) : NULL;

@@ -89,6 +89,33 @@ struct emu_vx {
 #define EMU_VX_LDMXCSR	0x20	/* (V)LDMXCSR: reserved bits raise #GP */
 #define EMU_VX_NOMX	0x40	/* (V)LDMXCSR, (V)STMXCSR: run with the real MXCSR */
 
+/*
+ * Where the parts of the instruction lie in its bytes, from Zydis' raw
+ * view (decode.c), for re-encoding it with another operand (rw_*.c).
+ * Legacy prefixes and REX occupy bytes[0, pfx_len); a VEX prefix, if
+ * any, starts at pfx_len; then the opcode escapes (0F, 0F 38, 0F 3A by
+ * map) and the opcode byte, ModRM, SIB, displacement and immediate.
+ */
+struct emu_raw {
+	uint8_t pfx_len;	/* bytes of legacy prefixes and REX before the opcode or VEX */
+	uint8_t rex;		/* the effective REX byte, 0 if none */
+	uint8_t vex;		/* EMU_RAW_LEGACY, EMU_RAW_VEX2, EMU_RAW_VEX3, EMU_RAW_OTHER */
+	uint8_t map;		/* opcode map: 0 one-byte, 1 0F, 2 0F38, 3 0F3A */
+	uint8_t opc;		/* the opcode byte */
+	uint8_t modrm_at;	/* offset of ModRM, 0xff if none (moffs) */
+	uint8_t disp_at;	/* offset of the displacement or moffs address */
+	uint8_t disp_len;	/* its bytes */
+	uint8_t imm_at;		/* offset of the (first) immediate */
+	uint8_t imm_len;	/* its bytes, 0 if none */
+	uint8_t reg_op;		/* index in op[] of the operand in ModRM.reg, 0xff if none */
+	uint8_t vvvv_op;	/* index in op[] of the operand in VEX.vvvv, 0xff if none */
+};
+
+#define EMU_RAW_LEGACY	0	/* no VEX/EVEX/XOP */
+#define EMU_RAW_VEX2	2	/* C5 xx */
+#define EMU_RAW_VEX3	3	/* C4 xx xx */
+#define EMU_RAW_OTHER	0xff	/* EVEX, XOP, 3DNow!: not re-encoded */
+
 struct emu_ctx;
 typedef enum regmap_emu_status (*emu_handler_fn)(struct emu_ctx *ctx);
 
@@ -109,6 +136,7 @@ struct emu_insn {
 	uint8_t bytes[16];	/* the raw bytes, for regmap_emu_format() */
 	struct emu_operand op[EMU_MAX_OPS];
 	struct emu_vx vx;	/* handler emu_h_vx only */
+	struct emu_raw raw;	/* the encoding's layout, for the rewriter */
 };
 
 _Static_assert(sizeof(struct emu_insn) <= sizeof(struct regmap_emu_insn),
