@@ -1,7 +1,8 @@
 /*
  * Decode: Zydis' view of an instruction -> struct emu_insn, the compact
- * form the handlers work on.  This file and table.c are the only ones
- * that talk to Zydis.
+ * form the handlers work on.  This file, table.c (mnemonic -> handler)
+ * and vx_decode.c (the vector path's whitelist and re-encoding) are the
+ * only ones that talk to Zydis (doc/DESIGN.md, section 4).
  */
 #include <stdio.h>
 #include <string.h>
@@ -119,6 +120,48 @@ static void emu_raw(struct emu_insn *insn, const ZydisDecodedInstruction *zi,
 	}
 }
 
+/* AuthenticAMD or HygonGenuine (CPUID 0: ebx, edx, ecx). */
+static bool emu_cpu_amd(void)
+{
+	unsigned a, b, c, d;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+	return (b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163) ||
+	       (b == 0x6f677948 && d == 0x6e65476e && c == 0x656e6975);
+}
+
+/*
+ * Where Intel and AMD run the same bytes differently, do what this CPU
+ * does.  Both concern a 0x66 prefix without REX.W, so CPUID (slow in a
+ * virtual machine) runs for those rare instructions only.
+ *  - Near indirect CALL/JMP: AMD (and Hygon) honour the 16-bit operand
+ *    size, a 2-byte target and return address; Intel ignores 0x66, and
+ *    Zydis decodes it Intel's way.
+ *  - MOVSXD r16, m: AMD reads a doubleword, as Zydis decodes it; Intel
+ *    reads a word.
+ */
+static void emu_vendor_forms(struct emu_insn *insn, const ZydisDecodedInstruction *zi)
+{
+	if (!(zi->attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE) || zi->raw.rex.W ||
+	    insn->mem >= insn->nops)
+		return;
+	switch (zi->mnemonic) {
+	case ZYDIS_MNEMONIC_CALL:
+	case ZYDIS_MNEMONIC_JMP:
+		if (zi->meta.branch_type == ZYDIS_BRANCH_TYPE_NEAR && emu_cpu_amd()) {
+			insn->op[insn->mem].size = 2;
+			insn->opsize = 2;
+		}
+		break;
+	case ZYDIS_MNEMONIC_MOVSXD:
+		if (!emu_cpu_amd())
+			insn->op[insn->mem].size = 2;
+		break;
+	default:
+		break;
+	}
+}
+
 enum regmap_emu_status regmap_emu_decode(struct regmap_emu_insn *pub,
 					 const uint8_t *bytes, size_t len)
 {
@@ -185,6 +228,7 @@ enum regmap_emu_status regmap_emu_decode(struct regmap_emu_insn *pub,
 	insn->handler = e->handler;
 	insn->fop = e->fop;
 	insn->variant = e->variant;
+	emu_vendor_forms(insn, &zi);
 	return REGMAP_EMU_OK;
 }
 

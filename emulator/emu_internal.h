@@ -2,10 +2,11 @@
  * regmap emulator internals: the decoded-instruction form the handlers
  * see, the execution context, and the helpers every handler uses.
  *
- * Nothing here mentions Zydis: decode.c and table.c translate Zydis'
- * output into struct emu_insn, and the handlers (h_*.c) work on that.
+ * Nothing here mentions Zydis: decode.c, table.c and vx_decode.c
+ * translate Zydis' output into struct emu_insn, and the handlers (h_*.c)
+ * work on that (doc/DESIGN.md, 5.1).
  *
- * Execution model (regmap(7), DESIGN.md section 3):
+ * Execution model (regmap(7), doc/DESIGN.md 5.2):
  *   - ctx->in is the state at the start of the instruction with rip
  *     already set to the next instruction; every register operand is
  *     read from it.
@@ -190,6 +191,17 @@ enum regmap_emu_status emu_real_read(struct emu_ctx *ctx, uint64_t addr, void *b
 enum regmap_emu_status emu_real_write(struct emu_ctx *ctx, uint64_t addr, const void *buf, unsigned size);
 
 /* Is [addr, addr+size) entirely inside the map / overlapping it at all? */
+/*
+ * A canonical address: bits 63..47 all equal.  A jump to one that is not
+ * raises #GP at the jump itself (rip unchanged, nothing pushed).  (A CPU
+ * with 5-level paging enabled accepts 57 bits; Linux maps user memory
+ * above 2^47 only when asked to, and regmap treats 48 as the limit.)
+ */
+static inline bool emu_canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
 static inline bool emu_in_map(uint64_t addr, uint64_t size)
 {
 	return addr < REGMAP_MAP_SIZE && size <= REGMAP_MAP_SIZE - addr;

@@ -1,7 +1,7 @@
 /*
  * Execute one decoded instruction against a copy of the registers:
  * set up the context, run the handler, and commit its results with the
- * map write applied last (regmap(7), DESIGN.md section 3).
+ * map write applied last (regmap(7), doc/DESIGN.md 3 and 5.2).
  */
 #include "emu_handlers.h"
 
@@ -87,7 +87,17 @@ emu_execute(const struct regmap_emu_insn *pub, struct regmap_cpu *cpu,
 	st = insn->handler(&ctx);
 	if (st == REGMAP_EMU_OK) {
 		emu_commit(&ctx);
-		*cpu = ctx.out;
+		/*
+		 * A write to the rip slot is a jump: to a non-canonical address
+		 * it faults at the instruction, as `jmp reg` does.  (Handlers
+		 * that jump check their own targets before writing anything;
+		 * the vector path keeps the xstate to put back, vx_exec.c.)
+		 */
+		if ((ctx.map_written[REGMAP_OFF_RIP / 64] >> (REGMAP_OFF_RIP % 64) & 0xff) &&
+		    !emu_canonical(ctx.out.rip))
+			st = REGMAP_EMU_FAULT_GP;
+		else
+			*cpu = ctx.out;
 	}
 	res->status = st;
 	return st;

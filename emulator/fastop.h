@@ -1,5 +1,5 @@
 /*
- * Fastops: let the CPU compute results and flags (DESIGN.md section 5).
+ * Fastops: let the CPU compute results and flags (doc/DESIGN.md, 5.3).
  *
  * A fastop stub is a few instructions of assembly ending in ret that
  * execute the real instruction on register operands.  emu_fastop() loads

@@ -20,7 +20,7 @@ static uint64_t bit_seg_base(const struct emu_ctx *ctx)
 
 /*
  * BT* m, r: the register is a signed bit offset into the bit string at
- * ctx->ea (regmap(7), DESIGN.md 3.7), so the word the CPU accesses is
+ * ctx->ea (regmap(7), doc/DESIGN.md 3.7), so the word the CPU accesses is
  * the operand-sized one at ea + (offset >> log2(bits)) * size.  That
  * word, not the one at ea, has to be in the map.  The offset is part of
  * the effective address, so it wraps at the address size as ea does.

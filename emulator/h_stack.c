@@ -9,12 +9,13 @@
  */
 #include "emu_handlers.h"
 
-/* Near indirect branches take an 8-byte target; anything else is far (m16:xx). */
-#define EMU_NEAR_SIZE	8
-
-static bool emu_canonical(uint64_t a)
+/*
+ * Near indirect branches take an 8-byte target, or on AMD with 0x66 a
+ * 2-byte one (decode.c); anything else is far (m16:16, m16:32, m16:64).
+ */
+static bool emu_near(unsigned size)
 {
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+	return size == 8 || size == 2;
 }
 
 /* NOT_MAP or PARTIAL for an operand that is not entirely inside the map; OK if it is. */
@@ -90,7 +91,7 @@ static enum regmap_emu_status emu_branch_target(struct emu_ctx *ctx, uint64_t *t
 
 	if (insn->mem != 0)
 		return REGMAP_EMU_NOT_MAP;
-	if (size != EMU_NEAR_SIZE) {
+	if (!emu_near(size)) {
 		/* far forms load cs: not something a map access can do */
 		st = emu_stack_op_check(ctx, size);
 		return st ? st : REGMAP_EMU_UNSUPPORTED;
@@ -108,12 +109,14 @@ static enum regmap_emu_status emu_branch_target(struct emu_ctx *ctx, uint64_t *t
 
 EMU_HANDLER(emu_h_call)
 {
-	uint64_t target, ret = ctx->in.rip, rsp = ctx->in.gpr[REGMAP_RSP] - 8;
+	unsigned size = ctx->insn->op[0].size;
+	uint64_t target, ret = ctx->in.rip, rsp = ctx->in.gpr[REGMAP_RSP] - size;
 	enum regmap_emu_status st = emu_branch_target(ctx, &target);
 
 	if (st)
 		return st;
-	st = emu_real_write(ctx, rsp, &ret, 8);
+	/* a 16-bit call pushes the low half of the return address (little-endian) */
+	st = emu_real_write(ctx, rsp, &ret, size);
 	if (st)
 		return st;
 	ctx->out.gpr[REGMAP_RSP] = rsp;

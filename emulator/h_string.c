@@ -17,6 +17,12 @@
  * Registers are the instruction's own live values: rsi, rdi and rcx in
  * ctx->out are what the CPU leaves there; map writes made by the
  * instruction are applied over them afterwards by the core.
+ *
+ * With TF set the CPU single-steps a repeated string instruction one
+ * element at a time: it traps after each iteration with rip still at
+ * the instruction, until the last (or the one that ends a REPE/REPNE
+ * run).  So with TF set one execution is one iteration, and rip stays
+ * unless that was the last; the caller raises the trap.
  */
 #include "emu_handlers.h"
 
@@ -37,7 +43,9 @@ struct emu_str {
 	unsigned size;		/* element size */
 	uint64_t amask;		/* address-size mask */
 	uint64_t step;		/* +size, or -size with DF set (two's complement) */
-	uint64_t count;		/* elements the instruction asks for */
+	uint64_t count;		/* elements this execution does */
+	uint64_t total;		/* elements the instruction asks for (rcx) */
+	bool single;		/* TF: one iteration per execution */
 	uint64_t n;		/* elements the map side allows */
 	uint64_t partial;	/* n < count: fault address of element n */
 	struct emu_str_ptr src, dst;
@@ -77,8 +85,10 @@ static enum regmap_emu_status emu_str_setup(struct emu_str *s, struct emu_ctx *c
 	s->size = insn->opsize;
 	s->amask = emu_mask(insn->addr_size);
 	s->step = ctx->in.rflags & REGMAP_FLAGS_DF ? -(uint64_t)s->size : s->size;
-	s->count = insn->prefix & (EMU_PFX_REP | EMU_PFX_REPNE) ?
+	s->total = insn->prefix & (EMU_PFX_REP | EMU_PFX_REPNE) ?
 		   ctx->in.gpr[REGMAP_RCX] & s->amask : 1;
+	s->single = s->total > 1 && (ctx->in.rflags & REGMAP_FLAGS_TF);
+	s->count = s->single ? 1 : s->total;
 	s->src.used = use_src;
 	s->src.base = insn->seg == EMU_SEG_FS ? ctx->in.fs_base :
 		      insn->seg == EMU_SEG_GS ? ctx->in.gs_base : 0;
@@ -215,8 +225,12 @@ static enum regmap_emu_status emu_str_map_commit(struct emu_str *s, struct emu_s
 	return emu_mem_read(s->ctx, lo, tmp, done * s->size);
 }
 
-/* The registers the CPU leaves after done elements. */
-static void emu_str_regs(struct emu_str *s, uint64_t done)
+/*
+ * The registers the CPU leaves after done elements; ended: a REPE/REPNE
+ * condition stopped the run.  Single-stepped with elements left, the
+ * instruction is not finished: rip stays on it.
+ */
+static void emu_str_regs(struct emu_str *s, uint64_t done, bool ended)
 {
 	struct regmap_cpu *out = &s->ctx->out;
 
@@ -225,16 +239,18 @@ static void emu_str_regs(struct emu_str *s, uint64_t done)
 	if (s->dst.used)
 		out->gpr[REGMAP_RDI] = (s->dst.off + done * s->step) & s->amask;
 	if (s->ctx->insn->prefix & (EMU_PFX_REP | EMU_PFX_REPNE))
-		out->gpr[REGMAP_RCX] = (s->count - done) & s->amask;
+		out->gpr[REGMAP_RCX] = (s->total - done) & s->amask;
+	if (s->single && !ended && s->total > done)
+		out->rip = s->ctx->in.rip - s->ctx->insn->len;
 }
 
 /* Registers, then the map side's accesses: reads first, the order a trace shows. */
 static enum regmap_emu_status emu_str_finish(struct emu_str *s, uint64_t done,
-					     bool dst_written)
+					     bool dst_written, bool ended)
 {
 	enum regmap_emu_status st;
 
-	emu_str_regs(s, done);
+	emu_str_regs(s, done, ended);
 	st = emu_str_map_commit(s, &s->src, done, false);
 	return st ? st : emu_str_map_commit(s, &s->dst, done, dst_written);
 }
@@ -260,7 +276,7 @@ EMU_HANDLER(emu_h_movs)
 			return st;
 	}
 	st = emu_str_flush(&s, &s.dst);
-	return st ? st : emu_str_finish(&s, s.n, true);
+	return st ? st : emu_str_finish(&s, s.n, true, false);
 }
 
 EMU_HANDLER(emu_h_stos)
@@ -275,7 +291,7 @@ EMU_HANDLER(emu_h_stos)
 		return emu_str_partial(&s);
 	for (uint64_t i = 0; i < s.n; i++)
 		emu_str_put(&s, &s.dst, i, acc);	/* the map side: cannot fail */
-	return emu_str_finish(&s, s.n, true);
+	return emu_str_finish(&s, s.n, true, false);
 }
 
 EMU_HANDLER(emu_h_lods)
@@ -291,13 +307,14 @@ EMU_HANDLER(emu_h_lods)
 	/* only the last element survives in the accumulator */
 	emu_str_get(&s, &s.src, s.n - 1, &v);
 	emu_reg_set(&ctx->out, REGMAP_RAX, s.size, v);
-	return emu_str_finish(&s, s.n, false);
+	return emu_str_finish(&s, s.n, false, false);
 }
 
 /*
  * CMPS and SCAS: compare element by element, and with REPE/REPNE stop
  * on the first element whose ZF ends the repetition.  Running into the
- * end of the map before that is PARTIAL.
+ * end of the map before that is PARTIAL; stopping on the last element
+ * inside it is not.
  */
 static enum regmap_emu_status emu_str_compare(struct emu_ctx *ctx, bool scas)
 {
@@ -307,6 +324,7 @@ static enum regmap_emu_status emu_str_compare(struct emu_ctx *ctx, bool scas)
 	const void *stub;
 	struct emu_fop f = { .flags = ctx->in.rflags };
 	uint64_t i, a, b;
+	bool ended = false;
 
 	if (st)
 		return st;
@@ -325,15 +343,16 @@ static enum regmap_emu_status emu_str_compare(struct emu_ctx *ctx, bool scas)
 		f.rsi = b;
 		emu_fastop(stub, &f);
 		i++;
-		if ((prefix & EMU_PFX_REP) && !(f.flags & REGMAP_FLAGS_ZF))
-			break;
-		if ((prefix & EMU_PFX_REPNE) && (f.flags & REGMAP_FLAGS_ZF))
+		ended = ((prefix & EMU_PFX_REP) && !(f.flags & REGMAP_FLAGS_ZF)) ||
+			((prefix & EMU_PFX_REPNE) && (f.flags & REGMAP_FLAGS_ZF));
+		if (ended)
 			break;
 	}
-	if (i == s.n && s.n < s.count)
+	/* the last element inside the map may end the repetition: then nothing is missing */
+	if (!ended && s.n < s.count)
 		return emu_str_partial(&s);
 	emu_set_arith_flags(ctx, f.flags);
-	return emu_str_finish(&s, i, false);
+	return emu_str_finish(&s, i, false, ended);
 }
 
 EMU_HANDLER(emu_h_cmps)

@@ -147,7 +147,7 @@ static bool emu_vx_write_code(const struct emu_vx *vx, uint64_t code, uint64_t d
 	return !emu_vx_cpu.wx || !mprotect(w, EMU_VX_PAGE, PROT_READ | PROT_EXEC);
 }
 
-EMU_HANDLER(emu_h_vx)
+static enum regmap_emu_status emu_vx_exec(struct emu_ctx *ctx)
 {
 	const struct emu_insn *insn = ctx->insn;
 	const struct emu_vx *vx = &insn->vx;
@@ -228,4 +228,60 @@ EMU_HANDLER(emu_h_vx)
 	if (vx->flags & (EMU_VX_WRITE | EMU_VX_CWRITE))
 		return emu_vx_store(ctx, old, out, size);
 	return REGMAP_EMU_OK;
+}
+
+/* The new rip: out.rip with the rip-slot bytes the instruction wrote laid over it. */
+static uint64_t emu_vx_new_rip(const struct emu_ctx *ctx)
+{
+	uint64_t rip = ctx->out.rip, bits = ctx->map_written[REGMAP_OFF_RIP / 64] >>
+					    (REGMAP_OFF_RIP % 64);
+
+	for (unsigned i = 0; i < 8; i++)
+		if (bits & (1ull << i))
+			((uint8_t *)&rip)[i] = ctx->map[REGMAP_OFF_RIP + i];
+	return rip;
+}
+
+/* Big enough for components 0, 1, 2, 5, 6, 7 in the standard layout (2688 bytes). */
+#define EMU_VX_SAVE	2816
+
+/*
+ * A store into the rip slot is a jump, and to a non-canonical address it
+ * faults with nothing changed (execute.c): the run has already updated
+ * the vector state, so keep a copy to put back.  Rare enough for its own
+ * frame.
+ */
+static __attribute__((noinline)) enum regmap_emu_status emu_vx_exec_jump(struct emu_ctx *ctx)
+{
+	_Alignas(64) uint8_t save[EMU_VX_SAVE];
+	struct regmap_xstate *xs = ctx->xs;
+	uint64_t rfbm = ctx->insn->vx.xfeat & emu_vx_cpu.xcr0;
+	size_t n = EMU_XS_MIN;
+	enum regmap_emu_status st;
+
+	if (!xs || !xs->area)
+		return emu_vx_exec(ctx);	/* NEED_XSTATE, or not the map */
+	for (unsigned i = 2; i < 8; i++)
+		if ((rfbm & (1u << i)) && emu_vx_cpu.comp_end[i] > n)
+			n = emu_vx_cpu.comp_end[i];
+	if (n > sizeof(save) || n > xs->size)
+		return REGMAP_EMU_UNSUPPORTED;
+	memcpy(save, xs->area, n);
+	st = emu_vx_exec(ctx);
+	if (st == REGMAP_EMU_OK && !emu_canonical(emu_vx_new_rip(ctx))) {
+		memcpy(xs->area, save, n);
+		st = REGMAP_EMU_FAULT_GP;
+	}
+	return st;
+}
+
+EMU_HANDLER(emu_h_vx)
+{
+	const struct emu_insn *insn = ctx->insn;
+	unsigned size = insn->op[0].size;
+
+	if ((insn->vx.flags & (EMU_VX_WRITE | EMU_VX_CWRITE)) &&
+	    ctx->ea < REGMAP_OFF_RIP + 8 && ctx->ea + size > REGMAP_OFF_RIP)
+		return emu_vx_exec_jump(ctx);
+	return emu_vx_exec(ctx);
 }

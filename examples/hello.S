@@ -7,9 +7,17 @@
  *
  *	regmap-run ./examples/hello
  *
- * It also works in-process: link it with libregmap (-lregmap), which
- * defines map_registers(); the weak reference below calls it when it is
- * there and skips it when it is not (under regmap-run it is not needed).
+ * It also works in-process, linked with libregmap:
+ *
+ *	cc -o hello hello.S -Wl,--no-as-needed $(pkg-config --libs regmap)
+ *
+ * libregmap defines map_registers(); the weak reference below calls it
+ * when it is there and skips it when it is not, so the same source also
+ * links without libregmap (under regmap-run it is not needed).  A weak
+ * reference alone does not make the linker keep a library it links
+ * --as-needed (the default on Debian and Ubuntu): without
+ * -Wl,--no-as-needed the program would run without libregmap and die of
+ * SIGSEGV at its first map access.
  */
 	.intel_syntax noprefix
 

@@ -39,6 +39,39 @@ static int lib_queue_self(int sig, siginfo_t *si)
 }
 
 /*
+ * Nothing could deliver sig (a seccomp policy that refuses
+ * rt_tgsigqueueinfo and tgkill): say so, and die of it as the kernel
+ * kills for a CPU fault, never loop.  A fault raised with its signal
+ * blocked is forced: default action, core dump.
+ */
+static __attribute__((noreturn)) void lib_die_now(int sig)
+{
+	static const char msg[] = "regmap: cannot raise a signal for the program (refused by "
+				  "a seccomp policy?): it dies of it now\n";
+	sigset_t block;
+
+	lib_write_err(msg, sizeof(msg) - 1);
+	sigemptyset(&block);
+	sigaddset(&block, sig);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &block, NULL, sizeof(uint64_t));
+	switch (sig) {
+	case SIGFPE:
+		__asm__ volatile("xor %%ecx, %%ecx\n\tdiv %%ecx" : : : "rax", "rcx", "rdx");
+		break;
+	case SIGTRAP:
+		__asm__ volatile("int3");
+		break;
+	default:
+		/* SIGSEGV (and SIGBUS, for want of a way to make one) */
+		__asm__ volatile("movb $0, 0x1000" : : : "memory");
+		break;
+	}
+	syscall(SYS_exit_group, 128 + sig);
+	for (;;)
+		;
+}
+
+/*
  * The default action, or a fault the program ignores (the kernel does not
  * let a CPU fault be ignored or blocked: it resets the action to SIG_DFL
  * and kills).  Put SIG_DFL back and have the signal delivered again after
@@ -50,13 +83,25 @@ static void lib_die_on_return(int sig, siginfo_t *si, ucontext_t *uc)
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
-	lib_sigaction(sig, &dfl, NULL);
+	if (lib_sigaction(sig, &dfl, NULL) < 0) {
+		/*
+		 * rt_sigaction refused: our handler stays, and returning would
+		 * bring the same fault back to it forever.  Return with the
+		 * signal blocked instead: the instruction faults again and the
+		 * kernel forces the fault, SIG_DFL and death, itself.
+		 */
+		if (si->si_code <= 0)
+			lib_die_now(sig);	/* a sent signal does not come back */
+		sigaddset(&uc->uc_sigmask, sig);
+		return;
+	}
 	sigdelset(&uc->uc_sigmask, sig);
 	/*
 	 * If even tgkill fails, returning still works for a real fault: the
 	 * instruction runs again and faults into the default action.
 	 */
-	lib_queue_self(sig, si);
+	if (lib_queue_self(sig, si) < 0 && si->si_code <= 0)
+		lib_die_now(sig);
 }
 
 void lib_chain(int sig, siginfo_t *si, ucontext_t *uc)
@@ -94,25 +139,32 @@ void lib_chain(int sig, siginfo_t *si, ucontext_t *uc)
 	/* sigreturn restores uc->uc_sigmask, including a handler's changes to it */
 }
 
-void lib_raise_sigfpe(ucontext_t *uc, int code)
+void lib_raise_forced(ucontext_t *uc, int sig, int code, uint64_t addr)
 {
 	struct sigaction cur;
 	siginfo_t fi;
 
-	/* a CPU's SIGFPE cannot be ignored or blocked either */
-	if (lib_sigaction(SIGFPE, NULL, &cur) == 0 &&
-	    (cur.sa_handler == SIG_IGN || sigismember(&uc->uc_sigmask, SIGFPE))) {
+	/* a CPU's signal cannot be ignored or blocked: the kernel forces it */
+	if (lib_sigaction(sig, NULL, &cur) == 0 &&
+	    (cur.sa_handler == SIG_IGN || sigismember(&uc->uc_sigmask, sig))) {
 		memset(&cur, 0, sizeof(cur));
 		cur.sa_handler = SIG_DFL;
-		lib_sigaction(SIGFPE, &cur, NULL);
-		sigdelset(&uc->uc_sigmask, SIGFPE);
+		lib_sigaction(sig, &cur, NULL);
+		sigdelset(&uc->uc_sigmask, sig);
 	}
-	/* rip stays on the instruction, as after a real #DE, #XM or #MF */
 	memset(&fi, 0, sizeof(fi));
-	fi.si_signo = SIGFPE;
+	fi.si_signo = sig;
 	fi.si_code = code;
-	fi.si_addr = (void *)uc->uc_mcontext.gregs[REG_RIP];
-	lib_queue_self(SIGFPE, &fi);
+	fi.si_addr = (void *)(uintptr_t)addr;
+	/* not delivered, the instruction would run into the same fault forever */
+	if (lib_queue_self(sig, &fi) < 0)
+		lib_die_now(sig);
+}
+
+void lib_raise_sigfpe(ucontext_t *uc, int code)
+{
+	/* rip stays on the instruction, as after a real #DE, #XM or #MF */
+	lib_raise_forced(uc, SIGFPE, code, uc->uc_mcontext.gregs[REG_RIP]);
 }
 
 void lib_raise_gp(ucontext_t *uc)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -116,28 +117,56 @@ static bool lib_candidate(int sig, const siginfo_t *si)
 #pragma weak regmap_emu_xstate_sigframe
 
 static enum regmap_emu_status lib_execute_x(const struct regmap_emu_insn *insn,
-					    struct regmap_cpu *cpu, ucontext_t *uc)
+					    struct regmap_cpu *cpu, ucontext_t *uc,
+					    const struct regmap_emu_mem *ops)
 {
 	struct regmap_xstate xs;
 
 	if (!regmap_emu_xstate_sigframe || !uc->uc_mcontext.fpregs ||
 	    regmap_emu_xstate_sigframe(&xs, uc->uc_mcontext.fpregs) < 0)
 		return REGMAP_EMU_UNSUPPORTED;
-	return regmap_emu_execute_x(insn, cpu, &xs, &lib_mem_ops, NULL);
+	return regmap_emu_execute_x(insn, cpu, &xs, ops, NULL);
+}
+
+/*
+ * The instruction's other memory operand failed: the fault the CPU would
+ * have raised there, with its address and code (a read-only stack:
+ * SEGV_ACCERR at the address that failed), not the map access's.
+ */
+static void lib_mem_failed(const struct lib_mem *m, uint64_t addr, ucontext_t *uc)
+{
+	siginfo_t fi;
+	int sig, code;
+
+	if (lib_mem_fault(m, &sig, &code, &addr) < 0) {
+		sig = SIGSEGV;
+		code = lib_mem_segv_code(addr);
+	}
+	memset(&fi, 0, sizeof(fi));
+	fi.si_signo = sig;
+	fi.si_code = code;
+	fi.si_addr = (void *)(uintptr_t)addr;
+	lib_chain(sig, &fi, uc);
 }
 
 /* The heavy part, in its own frame so the first fault of a thread stays small. */
 static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	struct regmap_emu_insn insn;
+	struct regmap_emu_result res;
+	struct regmap_emu_mem ops;
 	struct regmap_cpu cpu;
+	struct lib_mem m;
 	uint8_t code[REGMAP_EMU_MAX_INSN];
 	uint64_t rip = uc->uc_mcontext.gregs[REG_RIP];
 	enum regmap_emu_status st;
+	uint64_t tf = 0;
 	size_t len;
 	int decoded;
 
-	len = lib_read_code(rip, code, sizeof(code));
+	lib_mem_init(&m, uc);
+	lib_mem_ops(&ops, &m);
+	len = lib_read_code(&m, rip, code, sizeof(code));
 	if (!len) {
 		lib_chain(sig, si, uc);
 		return;
@@ -145,18 +174,31 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	st = lib_decode_cached(&insn, rip, code, len);
 	/* an unsupported instruction still decodes far enough to be named */
 	decoded = st == REGMAP_EMU_OK || st == REGMAP_EMU_UNSUPPORTED;
+	/* REGMAP_MAP_ADDRESSING=absolute: [rdx+8] is not the map, whatever rdx is */
+	if (decoded && lib_state.map_absolute && !regmap_emu_insn_const_addr(&insn)) {
+		lib_chain(sig, si, uc);
+		return;
+	}
 	/* execute an unsupported one too: it says whether it touches the map */
 	if (decoded) {
 		lib_uc_to_cpu(uc, &cpu);
+		tf = cpu.rflags;
 		lib_seg_bases(code, len, &cpu);
 		if (regmap_emu_insn_needs_xstate(&insn))
-			st = lib_execute_x(&insn, &cpu, uc);
+			st = lib_execute_x(&insn, &cpu, uc, &ops);
 		else
-			st = regmap_emu_execute(&insn, &cpu, &lib_mem_ops, NULL);
+			st = regmap_emu_execute(&insn, &cpu, &ops, &res);
 	}
 	switch (st) {
 	case REGMAP_EMU_OK:
 		lib_cpu_to_uc(&cpu, uc);
+		/*
+		 * TF was set when the instruction started: the CPU traps after
+		 * it, before the next one runs (sigreturn would let the next
+		 * one run first and trap after that).
+		 */
+		if (tf & REGMAP_FLAGS_TF)
+			lib_raise_forced(uc, SIGTRAP, TRAP_TRACE, cpu.rip);
 		return;
 	case REGMAP_EMU_FAULT_DE:
 		lib_raise_sigfpe(uc, FPE_INTDIV);
@@ -169,8 +211,17 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 		/* which exception it was is not reported: the kernel's "unknown" code */
 		lib_raise_sigfpe(uc, FPE_FLTUNK);
 		return;
+	case REGMAP_EMU_MEM_FAULT:
+		lib_mem_failed(&m, res.fault_addr, uc);
+		return;
 	case REGMAP_EMU_UNSUPPORTED:
-		lib_report_unsupported(&insn, decoded, rip);
+		/*
+		 * A #GP (SI_KERNEL) at an instruction regmap does not emulate
+		 * is that instruction's own (cli, hlt, in, a far ret...): an
+		 * access to page 0 page-faults.  Not the map's business.
+		 */
+		if (si->si_code != SI_KERNEL)
+			lib_report_unsupported(&insn, decoded, rip);
 		break;
 	default:
 		break;
@@ -184,6 +235,8 @@ void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 	int saved_errno = errno;
 	stack_t ss;
 
+	if (lib_mem_fixup(sig, si, uc))
+		return;
 	if (!lib_candidate(sig, si)) {
 		lib_chain(sig, si, uc);
 	} else if ((uc->uc_stack.ss_flags & SS_DISABLE) && lib_altstack_ensure(&ss) > 0) {

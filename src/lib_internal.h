@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <ucontext.h>
@@ -32,6 +33,11 @@ struct lib_state {
 	atomic_int enabled;		/* our handlers are installed */
 	int have_fsgsbase;		/* rdfsbase/rdgsbase usable (AT_HWCAP2) */
 	int code_readable;		/* no protection keys: every code page is readable */
+	/*
+	 * REGMAP_MAP_ADDRESSING=absolute: only an address written in the
+	 * instruction is the map; one computed from registers is a real fault
+	 */
+	int map_absolute;
 };
 
 extern struct lib_state lib_state;
@@ -53,6 +59,11 @@ void lib_on_fault(int sig, siginfo_t *si, void *uc);
 
 /* lib_chain.c: what the kernel would have done without regmap */
 void lib_chain(int sig, siginfo_t *si, ucontext_t *uc);
+/*
+ * A signal the CPU raises (forced: SIG_DFL and unblocked if the program
+ * ignores or blocks it), delivered right after the handler returns.
+ */
+void lib_raise_forced(ucontext_t *uc, int sig, int code, uint64_t addr);
 /* #DE (#XM, #MF) on the map: the thread gets SIGFPE (code) at the instruction */
 void lib_raise_sigfpe(ucontext_t *uc, int code);
 /* #GP on the map: SIGSEGV (SI_KERNEL, address 0) to the previous handler */
@@ -66,9 +77,22 @@ void lib_raise_gp(ucontext_t *uc);
 int lib_altstack_ensure(stack_t *installed);
 void lib_altstack_atfork_child(void);
 
-/* lib_mem.c: in-process memory access that never faults */
-size_t lib_read_code(uint64_t rip, uint8_t *buf, size_t len);
-extern const struct regmap_emu_mem lib_mem_ops;
+/* lib_mem.c: the handler's access to the program's memory */
+struct lib_mem {
+	uint64_t fault_addr;	/* the last failed access: the CPU's fault address */
+	uint64_t fault_what;	/* ... signal << 16 | si_code, 0 if none */
+	bool guarded;		/* SIGSEGV and SIGBUS unblocked: faults come back to lib_mem_fixup() */
+};
+void lib_mem_init(struct lib_mem *m, const ucontext_t *uc);
+/* The emulator's callbacks on m. */
+void lib_mem_ops(struct regmap_emu_mem *ops, struct lib_mem *m);
+size_t lib_read_code(struct lib_mem *m, uint64_t rip, uint8_t *buf, size_t len);
+/* The signal, si_code and address of the last failed access: 0, or -1 if not known. */
+int lib_mem_fault(const struct lib_mem *m, int *sig, int *code, uint64_t *addr);
+/* SEGV_MAPERR or SEGV_ACCERR for an address an access failed at. */
+int lib_mem_segv_code(uint64_t addr);
+/* In lib_on_fault(): a fault of the guarded copy; resumes it at its fixup. */
+bool lib_mem_fixup(int sig, const siginfo_t *si, ucontext_t *uc);
 
 /* lib_cache.c: decode with a small lock-free cache keyed by rip and bytes */
 enum regmap_emu_status lib_decode_cached(struct regmap_emu_insn *insn, uint64_t rip,

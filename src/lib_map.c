@@ -101,6 +101,21 @@ static void lib_setup_once(void)
 	pthread_atfork(NULL, NULL, lib_altstack_atfork_child);
 }
 
+/* REGMAP_MAP_ADDRESSING: unset, "" or "any" 0, "absolute" 1, else -EINVAL. */
+static int lib_map_addressing(void)
+{
+	static const char msg[] = "regmap: REGMAP_MAP_ADDRESSING: use any (the default) "
+				  "or absolute\n";
+	const char *env = getenv("REGMAP_MAP_ADDRESSING");
+
+	if (!env || !*env || !strcmp(env, "any"))
+		return 0;
+	if (!strcmp(env, "absolute"))
+		return 1;
+	lib_write_err(msg, sizeof(msg) - 1);
+	return -EINVAL;
+}
+
 int regmap_map_registers(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -109,6 +124,11 @@ int regmap_map_registers(void)
 
 	if (lib_under_regmap_run())
 		return 0;
+	ret = lib_map_addressing();
+	if (ret < 0)
+		return ret;
+	lib_state.map_absolute = ret;
+	ret = 0;
 	pthread_once(&once, lib_setup_once);
 	/* not fatal: a thread without one gets one at its first map access */
 	lib_altstack_ensure(NULL);
@@ -118,8 +138,9 @@ int regmap_map_registers(void)
 	/*
 	 * Nothing blocked, SIGSEGV included: a signal arriving while our
 	 * handler runs starts the program's handler on top of ours, with our
-	 * mask, and that handler may use the map too.  (Our handler never
-	 * faults itself: it reads memory with process_vm_readv.)
+	 * mask, and that handler may use the map too.  SIGSEGV must not be
+	 * blocked in our handler either: its guarded copy's faults come
+	 * back to it (lib_mem.c).
 	 */
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);

@@ -28,7 +28,10 @@
 extern char **environ;
 
 static int out_fd = STDERR_FILENO;	/* reports and trace: stderr or -o FILE */
+static const char *out_name = "standard error";
 static FILE *trace_file;		/* --trace=FILE, or NULL */
+static const char *trace_name;
+static int lost_errno;			/* the first failed write of reports or trace */
 static bool trace_json;
 static volatile pid_t target_pid;
 
@@ -48,10 +51,15 @@ static void usage(FILE *f)
 "  -f, --follow        trace children made by fork and vfork (the default)\n"
 "      --no-follow     do not trace fork/vfork children (threads always are)\n"
 "  -t, --trace[=FILE]  print every map access: thread, R/W, size, offset,\n"
-"                      register, value, instruction, rip <symbol+offset>\n"
+"                      register, value, instruction, rip <symbol+offset>;\n"
+"                      -tFILE: FILE attached (a separate word is PROGRAM)\n"
 "      --trace-format=text|json  json: one JSON object per line\n"
 "      --backtrace-on-access=SITE  a backtrace at each access from SITE:\n"
 "                      all, a function, function+offset or an address\n"
+"      --map-addressing=any|absolute  absolute: only an address written in the\n"
+"                      instruction ([0x10]) is the map; one computed from\n"
+"                      registers ([rdx+8], a null pointer's member) is a\n"
+"                      real fault.  any (the default): both are the map\n"
 "  -q, --quiet         do not report real faults (the signals still arrive)\n"
 "  -o, --output=FILE   write reports and the trace to FILE, not stderr\n"
 "  -c, --cpu=N         run regmap-run and PROGRAM on CPU N\n"
@@ -65,16 +73,58 @@ static void usage(FILE *f)
 "\n"
 "Exit status: PROGRAM's own; if PROGRAM was killed by a signal, regmap-run\n"
 "kills itself with the same signal.  125: regmap-run failed (bad usage,\n"
-"ptrace not permitted), 126: PROGRAM cannot be executed (not executable,\n"
-"not an x86-64 program), 127: PROGRAM not found.  With -p: 0 after a\n"
-"detach or when every attached process has exited, 125 if none could be\n"
-"attached to.\n");
+"ptrace not permitted), or PROGRAM exited 0 but reports or trace could not\n"
+"be written (said once on stderr).  126: PROGRAM cannot be executed (not\n"
+"executable, not an x86-64 program), 127: PROGRAM not found.  With -p: 0\n"
+"after a detach or when every attached process has exited, 125 if none\n"
+"could be attached to.\n");
+}
+
+/*
+ * A report or trace line could not be written (a full disk, a closed
+ * pipe): say so once, on standard error, and remember it for the exit
+ * status (regmap-run(1), EXIT STATUS).  What follows is lost too; the
+ * program runs on.
+ */
+static void output_failed(const char *name, int err)
+{
+	char line[512];
+	int n;
+
+	if (lost_errno)
+		return;
+	lost_errno = err ? err : EIO;
+	n = snprintf(line, sizeof(line), "regmap-run: cannot write %s: %s; the rest of the "
+		     "reports and trace is lost\n", name, strerror(lost_errno));
+	if (n > 0 && write(STDERR_FILENO, line, n) < 0)
+		return;	/* standard error itself: the exit status still says it */
+}
+
+bool run_output_lost(void)
+{
+	return lost_errno != 0;
 }
 
 void run_flush_trace(void)
 {
-	if (trace_file)
-		fflush(trace_file);
+	if (trace_file && (fflush(trace_file) == EOF || ferror(trace_file)))
+		output_failed(trace_name, errno);
+}
+
+/* All of buf to fd, or false. */
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= n;
+	}
+	return true;
 }
 
 /* One line, written in one write() so it does not mix with the program's. */
@@ -87,8 +137,8 @@ void run_say(const char *prefix, const char *text)
 		n = sizeof(line);
 		line[n - 1] = '\n';
 	}
-	if (n > 0 && write(out_fd, line, n) < 0)
-		return;	/* nowhere left to complain */
+	if (n > 0 && !lost_errno && !write_all(out_fd, line, n))
+		output_failed(out_name, errno);
 }
 
 void run_report(void *ctx, enum sup_msg kind, const char *text)
@@ -96,14 +146,17 @@ void run_report(void *ctx, enum sup_msg kind, const char *text)
 	(void)ctx;
 	if (kind == SUP_MSG_TRACE && (trace_file || trace_json)) {
 		/* a file of trace lines or JSON objects: no prefix */
+		if (lost_errno)
+			return;
 		if (trace_file) {
-			fprintf(trace_file, "%s\n", text);
+			if (fprintf(trace_file, "%s\n", text) < 0)
+				output_failed(trace_name, errno);
 		} else {
 			char line[2048];
 			int n = snprintf(line, sizeof(line), "%s\n", text);
 
-			if (n > 0 && n < (int)sizeof(line) && write(out_fd, line, n) < 0)
-				return;
+			if (n > 0 && n < (int)sizeof(line) && !write_all(out_fd, line, n))
+				output_failed(out_name, errno);
 		}
 		return;
 	}
@@ -168,11 +221,15 @@ static void setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Leave as the program left: its exit code, or death by its signal. */
+/*
+ * Leave as the program left: its exit code, or death by its signal;
+ * RUN_EXIT_FAILURE if it succeeded but reports or trace were lost.
+ */
 static __attribute__((noreturn)) void exit_like(int status)
 {
 	if (WIFEXITED(status))
-		exit(WEXITSTATUS(status));
+		exit(WEXITSTATUS(status) == 0 && lost_errno ? RUN_EXIT_FAILURE :
+		     WEXITSTATUS(status));
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		struct rlimit none = { 0, 0 };
@@ -248,6 +305,72 @@ static void check_sites(const struct sup_config *cfg, const char *exe, const cha
 	}
 }
 
+/* getopt values of the long options without a letter */
+enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS, OPT_TRACE_FORMAT, OPT_BT_ACCESS,
+       OPT_MAP_ADDRESSING };
+
+/*
+ * Options that only the supervisor carries out, by their getopt value:
+ * given with --in-process (no supervisor) or -p (some of them), they do
+ * nothing, and regmap-run says so.
+ */
+static const struct {
+	int opt;
+	const char *name;
+	bool with_attach;	/* still meaningful with -p */
+} sup_only[] = {
+	{ 't', "--trace", true },
+	{ OPT_TRACE_FORMAT, "--trace-format", true },
+	{ OPT_BT_ACCESS, "--backtrace-on-access", true },
+	{ 's', "--stats", true },
+	{ 'q', "--quiet", true },
+	{ 'o', "--output", true },
+	{ 'f', "--follow", true },
+	{ OPT_NO_FOLLOW, "--no-follow", true },
+	{ 'c', "--cpu", false },
+	{ OPT_NO_PIN, "--no-pin", false },
+};
+#define N_SUP_ONLY	(sizeof(sup_only) / sizeof(sup_only[0]))
+
+static bool given[N_SUP_ONLY];
+
+static void note_given(int opt)
+{
+	for (unsigned i = 0; i < N_SUP_ONLY; i++)
+		if (sup_only[i].opt == opt)
+			given[i] = true;
+}
+
+/* Warn about each option given that does nothing in this mode. */
+static void warn_unused(bool attach, const char *why)
+{
+	char msg[512];
+
+	for (unsigned i = 0; i < N_SUP_ONLY; i++)
+		if (given[i] && (!attach || !sup_only[i].with_attach)) {
+			snprintf(msg, sizeof(msg), "%s does nothing %s", sup_only[i].name, why);
+			run_say("warning: ", msg);
+		}
+}
+
+/* A usage error: "regmap-run: -x is not an option ..." and where to look. */
+static __attribute__((noreturn)) void bad_option(const char *word, int opt, const char *what)
+{
+	char name[256];
+
+	/* optopt is the letter of a short option; for a long one, the word */
+	if (opt && strncmp(word, "--", 2)) {
+		snprintf(name, sizeof(name), "-%c", opt);
+	} else {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(word, "="), word);
+		/* a known long option given a value it does not take */
+		if (opt && strchr(word, '='))
+			what = "takes no value";
+	}
+	fprintf(stderr, "regmap-run: %s %s (see regmap-run --help)\n", name, what);
+	exit(RUN_EXIT_FAILURE);
+}
+
 static pid_t parse_pid(const char *arg)
 {
 	char *end;
@@ -274,8 +397,6 @@ static int parse_cpu(const char *arg)
 
 int main(int argc, char *argv[])
 {
-	enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS, OPT_TRACE_FORMAT,
-	       OPT_BT_ACCESS };
 	static const struct option longopts[] = {
 		{ "follow", no_argument, NULL, 'f' },
 		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
@@ -288,6 +409,7 @@ int main(int argc, char *argv[])
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "in-process", no_argument, NULL, OPT_IN_PROCESS },
+		{ "map-addressing", required_argument, NULL, OPT_MAP_ADDRESSING },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -302,13 +424,21 @@ int main(int argc, char *argv[])
 	struct sup_session s;
 	char path[4096], msg[1024];
 	bool in_process = false;
+	const char *addressing = NULL;	/* --map-addressing as given */
 	static const char *bt_sites[MAX_BT_SITES];
 	pid_t pids[MAX_PIDS];
 	unsigned npids = 0;
 	int opt, ret;
 
-	/* '+': options end at PROGRAM, whose own options are its business */
-	while ((opt = getopt_long(argc, argv, "+fqtso:c:p:hV", longopts, NULL)) != -1) {
+	/*
+	 * '+': options end at PROGRAM, whose own options are its business;
+	 * ':': regmap-run words the errors itself (getopt would start them
+	 * with argv[0]); "t::": -t takes FILE attached (-tFILE), as a
+	 * separate word would be PROGRAM.
+	 */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:fqt::so:c:p:hV", longopts, NULL)) != -1) {
+		note_given(opt);
 		switch (opt) {
 		case 'f':
 			cfg.follow_forks = true;
@@ -319,7 +449,11 @@ int main(int argc, char *argv[])
 		case 't':
 			cfg.trace = true;
 			if (optarg) {
+				if (!optarg[0])
+					run_die(RUN_EXIT_FAILURE, "--trace=: empty file name (give a "
+					    "file, or --trace alone for standard error)");
 				trace_file = fopen(optarg, "we");
+				trace_name = optarg;
 				if (!trace_file)
 					run_die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
 					    strerror(errno));
@@ -359,7 +493,11 @@ int main(int argc, char *argv[])
 			cfg.quiet = true;
 			break;
 		case 'o':
+			if (!optarg[0])
+				run_die(RUN_EXIT_FAILURE, "-o: empty file name (give a file, or "
+				    "leave -o out for standard error)");
 			out_fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+			out_name = optarg;
 			if (out_fd < 0)
 				run_die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
 				    strerror(errno));
@@ -373,6 +511,13 @@ int main(int argc, char *argv[])
 		case OPT_IN_PROCESS:
 			in_process = true;
 			break;
+		case OPT_MAP_ADDRESSING:
+			if (strcmp(optarg, "absolute") && strcmp(optarg, "any"))
+				run_die(RUN_EXIT_FAILURE, "--map-addressing=%s: use any (the "
+				    "default) or absolute", optarg);
+			cfg.map_absolute = !strcmp(optarg, "absolute");
+			addressing = optarg;
+			break;
 		case 's':
 			cfg.stats = true;
 			break;
@@ -382,17 +527,23 @@ int main(int argc, char *argv[])
 		case 'V':
 			printf("regmap-run (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
+		case ':':
+			bad_option(argv[optind - 1], optopt, "needs an argument");
 		default:
-			fprintf(stderr, "Try 'regmap-run --help' for more information.\n");
-			return RUN_EXIT_FAILURE;
+			bad_option(argv[optind - 1], optopt, "is not an option of regmap-run");
 		}
 	}
+	if (trace_json && !cfg.trace)
+		run_say("warning: ", "--trace-format=json does nothing without --trace: "
+			"nothing is traced");
 	if (npids) {
 		if (optind < argc)
 			run_die(RUN_EXIT_FAILURE, "-p PID and PROGRAM exclude each other: attach "
 			    "to a running process or start one");
 		if (in_process)
 			run_die(RUN_EXIT_FAILURE, "--in-process cannot attach to a running process");
+		warn_unused(true, "with -p: the attached program's threads keep the CPUs "
+			    "they have");
 		if (cfg.n_bt_sites) {
 			char name[16];
 
@@ -410,8 +561,15 @@ int main(int argc, char *argv[])
 	ret = run_check_program(argv[optind], path, sizeof(path), msg, sizeof(msg));
 	if (ret)
 		run_die(ret, "%s", msg);
-	if (in_process)
+	if (in_process) {
+		warn_unused(false, "with --in-process: libregmap serves the map inside "
+			    "the program, and no supervisor watches it");
+		/* libregmap's form of the option (regmap(3)) */
+		if (addressing && setenv("REGMAP_MAP_ADDRESSING", addressing, 1))
+			run_die(RUN_EXIT_FAILURE, "cannot set REGMAP_MAP_ADDRESSING: %s",
+			    strerror(errno));
 		run_in_process(argv + optind);
+	}
 	if (cfg.n_bt_sites)
 		check_sites(&cfg, path, argv[optind], NULL, 0);
 

@@ -175,6 +175,6 @@ void run_attached(const struct sup_config *cfg, const pid_t *pids, unsigned npid
 		sup_stats_report(&s);
 	run_flush_trace();
 	sup_session_free(&s);
-	exit(ret < 0 ? RUN_EXIT_FAILURE : 0);
+	exit(ret < 0 || run_output_lost() ? RUN_EXIT_FAILURE : 0);
 }
 

@@ -5,6 +5,8 @@
 #ifndef REGMAP_RUN_ATTACH_H
 #define REGMAP_RUN_ATTACH_H
 
+#include <stdbool.h>
+
 #include "sup.h"
 
 #define MAX_PIDS	64	/* -p given at most this often */
@@ -15,6 +17,8 @@ void run_say(const char *prefix, const char *text);
 void run_report(void *ctx, enum sup_msg kind, const char *text);
 /* Write out what --trace=FILE has buffered. */
 void run_flush_trace(void);
+/* Could a report or trace line not be written (said once on stderr)? */
+bool run_output_lost(void);
 __attribute__((noreturn, format(printf, 2, 3)))
 void run_die(int code, const char *fmt, ...);
 

@@ -152,10 +152,18 @@ int run_check_program(const char *name, char *path, size_t pathsize,
 		snprintf(msg, msgsize, "%s: is a directory, not a program", name);
 		return RUN_EXIT_CANNOT_EXEC;
 	}
-	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0) {
-		snprintf(msg, msgsize, "%s: not executable (%s): make it executable with "
-			 "chmod +x", name, S_ISREG(st.st_mode) ? "permission denied" :
-			 "not a regular file");
+	if (!S_ISREG(st.st_mode)) {
+		/* chmod +x would not help a device, a pipe or a socket */
+		snprintf(msg, msgsize, "%s: is %s, not a program file", name,
+			 S_ISCHR(st.st_mode) ? "a character device" :
+			 S_ISBLK(st.st_mode) ? "a block device" :
+			 S_ISFIFO(st.st_mode) ? "a named pipe (FIFO)" :
+			 S_ISSOCK(st.st_mode) ? "a socket" : "not a regular file");
+		return RUN_EXIT_CANNOT_EXEC;
+	}
+	if (access(path, X_OK) < 0) {
+		snprintf(msg, msgsize, "%s: not executable (permission denied): make it "
+			 "executable with chmod +x", name);
 		return RUN_EXIT_CANNOT_EXEC;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);

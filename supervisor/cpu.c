@@ -4,7 +4,7 @@
  * Every emulated access is a round trip target -> tracer -> target.  On
  * one CPU each wake-up is a direct switch; on two CPUs each one has to
  * wake an idle CPU, which costs an order of magnitude more on virtual
- * machines (DESIGN.md section 7).  So by default regmap-run pins itself
+ * machines (doc/DESIGN.md, section 10).  So by default regmap-run pins itself
  * and the program (which passes the mask on to its threads and children)
  * to the CPU regmap-run was started on.  The price: the program's threads
  * share that CPU, which matters for programs that compute in parallel

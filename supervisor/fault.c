@@ -125,12 +125,16 @@ static int real_fault(struct sup_session *s, struct sup_fault_info *f, uint8_t *
 	switch (f->status) {
 	case REGMAP_EMU_FAULT_DE:
 		f->signo = SIGFPE;
+		if (sup_force_signal(s, f->tid, SIGFPE) == -ESRCH)
+			return -ESRCH;
 		set_siginfo(f->tid, SIGFPE, FPE_INTDIV, f->rip);
 		break;
 	case REGMAP_EMU_FAULT_XM:
 	case REGMAP_EMU_FAULT_MF:
 		/* the emulator does not say which exception: the kernel's "unknown" */
 		f->signo = SIGFPE;
+		if (sup_force_signal(s, f->tid, SIGFPE) == -ESRCH)
+			return -ESRCH;
 		set_siginfo(f->tid, SIGFPE, FPE_FLTUNK, f->rip);
 		break;
 	case REGMAP_EMU_FAULT_GP:
@@ -167,6 +171,25 @@ static bool surely_not_map(const siginfo_t *si)
 	return si->si_code != SI_KERNEL && (uint64_t)si->si_addr >= 4096;
 }
 
+/*
+ * --map-addressing=absolute refused an address computed from registers:
+ * what the program did (usually a member of a null pointer) and why it
+ * is not served.
+ */
+static const char *computed_address(const siginfo_t *si, char *buf, size_t size)
+{
+	if (si->si_code == SI_KERNEL)
+		snprintf(buf, size, "the address is computed from registers, not written in "
+			 "the instruction: with --map-addressing=absolute that is not a map "
+			 "access");
+	else
+		snprintf(buf, size, "address 0x%" PRIx64 " is computed from registers (a "
+			 "null pointer?), not written in the instruction: with "
+			 "--map-addressing=absolute that is not a map access",
+			 (uint64_t)si->si_addr);
+	return buf;
+}
+
 /* --backtrace-on-access: which access, then the thread's backtrace */
 static void access_backtrace(struct sup_session *s, pid_t tid, uint64_t rip,
 			     const struct regmap_emu_insn *insn,
@@ -185,6 +208,18 @@ static void access_backtrace(struct sup_session *s, pid_t tid, uint64_t rip,
 	sup_backtrace(s, tid);
 }
 
+/*
+ * TF was set when the instruction started: the CPU traps after it, with
+ * SIGTRAP (TRAP_TRACE) at the next instruction, and forces that signal.
+ */
+static int trap_after(struct sup_session *s, pid_t tid, uint64_t rip)
+{
+	if (sup_force_signal(s, tid, SIGTRAP) == -ESRCH)
+		return -ESRCH;
+	set_siginfo(tid, SIGTRAP, TRAP_TRACE, rip);
+	return SIGTRAP;
+}
+
 int sup_fault(struct sup_session *s, pid_t tid)
 {
 	struct user_regs_struct ur;
@@ -196,6 +231,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	uint8_t bytes[REGMAP_EMU_MAX_INSN];
 	enum regmap_emu_status st;
 	siginfo_t si;
+	char why[256];
 	bool hit = false;
 
 	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0)
@@ -233,7 +269,13 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		return real_fault(s, &f, bytes);
 	}
 
+	if (s->cfg.map_absolute && !regmap_emu_insn_const_addr(insn)) {
+		f.status = REGMAP_EMU_NOT_MAP;
+		f.why = computed_address(&si, why, sizeof(why));
+		return real_fault(s, &f, bytes);
+	}
 	sup_regs_to_cpu(&ur, &cpu);
+	f.tf = cpu.rflags & REGMAP_FLAGS_TF;
 	/* an unsupported instruction tells us whether it touches the map at all */
 	if (regmap_emu_insn_needs_xstate(insn))
 		st = sup_execute_x(s, tid, insn, &cpu, &mem, &res);
@@ -267,5 +309,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		sup_detail_count(s, tid, f.rip, insn, &res);
 	if (s->cfg.trace)
 		sup_report_trace(s, tid, f.rip, insn, &res);
+	if (f.tf)
+		return trap_after(s, tid, cpu.rip);
 	return 0;
 }

@@ -63,27 +63,37 @@ bool sup_proc_sig_caught(pid_t tid, int sig)
 	return mask & (1ull << (sig - 1));
 }
 
-char sup_proc_stat(pid_t tid, unsigned long *flags)
+const char *sup_proc_stat_fields(pid_t tid, char *buf, size_t size)
 {
-	char path[64], buf[512], *p;
+	char path[64], *p;
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
 	f = fopen(path, "re");
 	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+		return NULL;
+	n = fread(buf, 1, size - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	/* the command name may hold spaces and parentheses: the last ')' ends it */
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ' || !p[2])
+		return NULL;
+	return p + 2;
+}
+
+char sup_proc_stat(pid_t tid, unsigned long *flags)
+{
+	char buf[512];
+	const char *p = sup_proc_stat_fields(tid, buf, sizeof(buf));
+
+	if (!p)
 		return 0;
 	/* after the state: ppid pgrp session tty_nr tpgid flags */
-	if (flags && sscanf(p + 3, "%*d %*d %*d %*d %*d %lu", flags) != 1)
+	if (flags && sscanf(p + 1, "%*d %*d %*d %*d %*d %lu", flags) != 1)
 		*flags = 0;
-	return p[2];
+	return p[0];
 }
 
 int sup_proc_find_mapping(pid_t pid, uint64_t addr, struct sup_mapping *m)

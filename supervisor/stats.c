@@ -18,6 +18,7 @@
 
 #define MAX_SITES	1024	/* a power of two; more sites are counted as "other" */
 #define NREGS		(REGMAP_MAP_SIZE / 8)
+#define PLURAL(n)	((n) == 1 ? "" : "s")
 
 struct site {
 	pid_t tgid;		/* 0: empty */
@@ -30,6 +31,7 @@ struct site {
 struct sup_detail {
 	uint64_t reads[NREGS], writes[NREGS];
 	uint64_t accesses, nreads, nwrites;
+	uint64_t computed;	/* accesses whose address came from registers */
 	uint64_t other_sites;	/* instructions at sites beyond MAX_SITES */
 	uint64_t timed, ns;	/* SIGSEGV stops served, time spent on them */
 	uint64_t sym_ns;	/* of which finding symbol names (not counted) */
@@ -101,6 +103,9 @@ void sup_detail_count(struct sup_session *s, pid_t tid, uint64_t rip,
 		e->count++;
 	else
 		d->other_sites++;
+	/* [rdx+8] with rdx == 0 is the map too: p->b of a null pointer, or meant */
+	if (!regmap_emu_insn_const_addr(insn))
+		d->computed += res->naccess;
 	for (unsigned i = 0; i < res->naccess && i < REGMAP_EMU_MAX_ACCESS; i++) {
 		const struct regmap_emu_access *a = &res->access[i];
 		unsigned last = a->offset + a->size - 1;
@@ -150,7 +155,9 @@ static void report_sites(struct sup_session *s)
 		if (d->site[i].tgid && d->site[i].count)
 			list[n++] = &d->site[i];
 	qsort(list, n, sizeof(list[0]), by_count);
-	sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %s", "instruction site", "count", "mnemonic");
+	if (n || d->other_sites)
+		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %s", "instruction site", "count",
+			 "mnemonic");
 	for (unsigned i = 0; i < n; i++) {
 		char where[128];
 
@@ -199,7 +206,9 @@ static void report_threads(struct sup_session *s)
 			procs[nprocs++] = tgid;
 	}
 	qsort(list, n, sizeof(*list), by_tid);
-	sup_msgf(s, SUP_MSG_INFO, "  %-10s %10s %12s", "thread", "process", "instructions");
+	if (n)
+		sup_msgf(s, SUP_MSG_INFO, "  %-10s %10s %12s", "thread", "process",
+			 "instructions");
 	/* thousands of threads: the summary stays readable */
 	for (unsigned i = 0; i < n && i < 64; i++)
 		sup_msgf(s, SUP_MSG_INFO, "  %-10d %10d %12" PRIu64, (int)list[i]->tid,
@@ -221,21 +230,32 @@ void sup_stats_report(struct sup_session *s)
 {
 	struct sup_detail *d = s->detail;
 
-	sup_msgf(s, SUP_MSG_INFO, "stats: %" PRIu64 " instructions emulated (%" PRIu64
-		 " decode cache hits), %" PRIu64 " map accesses, %" PRIu64 " signals "
-		 "delivered, %" PRIu64 " real faults", s->stats.emulated, s->stats.cache_hits,
-		 d ? d->accesses : 0, s->stats.signals, s->stats.faults);
+	uint64_t accesses = d ? d->accesses : 0;
+
+	sup_msgf(s, SUP_MSG_INFO, "stats: %" PRIu64 " instruction%s emulated (%" PRIu64
+		 " decode cache hit%s), %" PRIu64 " map access%s, %" PRIu64 " signal%s "
+		 "delivered, %" PRIu64 " real fault%s", s->stats.emulated,
+		 PLURAL(s->stats.emulated), s->stats.cache_hits, PLURAL(s->stats.cache_hits),
+		 accesses, accesses == 1 ? "" : "es", s->stats.signals,
+		 PLURAL(s->stats.signals), s->stats.faults, PLURAL(s->stats.faults));
 	if (!d)
 		return;
+	if (d->computed)
+		sup_msgf(s, SUP_MSG_INFO, "  %" PRIu64 " of the map accesses used an address "
+			 "computed from registers, not a constant (a null pointer's member?): "
+			 "--map-addressing=absolute makes those real faults", d->computed);
 	if (d->timed) {
 		uint64_t ns = d->ns > d->sym_ns ? d->ns - d->sym_ns : 0;
 
 		sup_msgf(s, SUP_MSG_INFO, "  cost: %.1f us in regmap-run per SIGSEGV stop "
-			 "served (%" PRIu64 " stops, %.3f ms, not counting %.3f ms finding "
+			 "served (%" PRIu64 " stop%s, %.3f ms, not counting %.3f ms finding "
 			 "symbol names); the program also waits for two context switches "
-			 "per access", ns / 1e3 / d->timed, d->timed, ns / 1e6, d->sym_ns / 1e6);
+			 "per access", ns / 1e3 / d->timed, d->timed, PLURAL(d->timed), ns / 1e6,
+			 d->sym_ns / 1e6);
 	}
-	sup_msgf(s, SUP_MSG_INFO, "  %-10s %12s %12s", "register", "reads", "writes");
+	/* no access, no tables: only the threads that did not use the map */
+	if (d->accesses)
+		sup_msgf(s, SUP_MSG_INFO, "  %-10s %12s %12s", "register", "reads", "writes");
 	for (unsigned r = 0; r < NREGS; r++)
 		if (d->reads[r] || d->writes[r])
 			sup_msgf(s, SUP_MSG_INFO, "  %-10s %12" PRIu64 " %12" PRIu64,

@@ -1,6 +1,6 @@
 /*
  * regmap supervisor: runs a program under ptrace and serves its accesses
- * to the register map with the emulator (DESIGN.md section 4).
+ * to the register map with the emulator (doc/DESIGN.md, section 7).
  *
  * This is the interface src/regmap-run.c uses.  The supervisor never
  * prints and never exits: every message goes through the report callback
@@ -50,6 +50,13 @@ struct sup_config {
 	const char *const *bt_sites;
 	unsigned n_bt_sites;
 	bool quiet;		/* no fault reports (signals are still delivered) */
+	/*
+	 * --map-addressing=absolute: only an instruction whose address is a
+	 * constant ([disp32], moffs: regmap_emu_insn_const_addr()) accesses
+	 * the map; one computed from registers (p->b with p == NULL) is a
+	 * real fault.
+	 */
+	bool map_absolute;
 	int cpu;		/* CPU for tracer and target, or SUP_CPU_AUTO/NONE */
 	/* Receives every message; text has no "regmap-run:" prefix, no newline. */
 	void (*report)(void *ctx, enum sup_msg kind, const char *text);

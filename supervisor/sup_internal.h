@@ -93,6 +93,7 @@ struct sup_fault_info {
 	size_t nbytes;
 	uint64_t fault_addr;		/* PARTIAL, MEM_FAULT */
 	const char *why;		/* overrides the explanation, or NULL */
+	bool tf;			/* TF was set: the CPU traps after the instruction */
 };
 
 /* snprintf at buf+*len that never runs past size; *len advances */
@@ -198,6 +199,11 @@ bool sup_proc_sig_caught(pid_t tid, int sig);
  * *flags gets the task's flags (field 9) if flags is not NULL.
  */
 char sup_proc_stat(pid_t tid, unsigned long *flags);
+/*
+ * /proc/TID/stat read into buf: a pointer to its fields from the third
+ * (the state letter) on, past the command name, or NULL if it is gone.
+ */
+const char *sup_proc_stat_fields(pid_t tid, char *buf, size_t size);
 
 /* The signal set on the "key:" line of /proc/TID/status (SigPnd, SigBlk, ...): 0 or -errno. */
 int sup_proc_sigmask(pid_t tid, const char *key, uint64_t *mask);
@@ -271,5 +277,32 @@ void sup_note_exit(struct sup_session *s, pid_t tid, int status);
  * call with a temporary signal mask, see inject.c), -EINVAL (32-bit code).
  */
 int sup_inject_syscall(struct sup_session *s, pid_t tid, long nr, const long args[6], long *ret);
+
+/* ---- signal actions of the target (sigact.c) ---- */
+
+/* rt_sigaction's struct on x86-64 */
+struct sup_ksigaction {
+	uint64_t handler;	/* or SIG_DFL (0), SIG_IGN (1) */
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+/*
+ * rt_sigaction(sig, act, old) run in stopped thread tid (either pointer
+ * may be NULL), with the structs in scratch memory of the thread (its
+ * stack below the red zone, put back afterwards).  Returns the call's
+ * result (0 or its negative errno) or sup_inject_syscall()'s error.
+ */
+int sup_inject_sigaction(struct sup_session *s, pid_t tid, int sig,
+			 const struct sup_ksigaction *act, struct sup_ksigaction *old);
+
+/*
+ * tid is about to get sig from the CPU (SIGFPE of an emulated division,
+ * SIGTRAP after a single-stepped one): the kernel forces such signals,
+ * so if sig is blocked or ignored, make it SIG_DFL and unblocked, as
+ * force_sig_info_to_task() would.  0, or a negative errno.
+ */
+int sup_force_signal(struct sup_session *s, pid_t tid, int sig);
 
 #endif /* REGMAP_SUP_INTERNAL_H */

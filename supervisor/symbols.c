@@ -85,21 +85,12 @@ void sup_symbols_forget(struct sup_symbols *c, pid_t tgid)
 /* Field 22 of /proc/PID/stat (start time in clock ticks), or 0. */
 static unsigned long long start_time(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char buf[512];
+	const char *p = sup_proc_stat_fields(pid, buf, sizeof(buf));
 	unsigned long long t = 0;
-	size_t n;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* the command name may hold spaces: fields count from the last ')' */
-	p = strrchr(buf, ')');
-	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+	/* from field 3, the state */
+	if (p && sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
 			"%*d %*d %*d %*d %*d %*d %llu", &t) != 1)
 		t = 0;
 	return t;

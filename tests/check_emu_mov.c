@@ -3,6 +3,11 @@
  * straddling accesses, rip and rflags slots, statuses.
  */
 #include <check.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include "emu_vec.h"
 
@@ -64,9 +69,24 @@ START_TEST(rip_slot)
 
 	/* mov [0x80], rcx jumps to rcx */
 	vec_setup();
-	want = init;
+	cpu.gpr[REGMAP_RCX] = 0x7f0012345678ull;
+	want = init = cpu;
 	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x89, 0x0c, 0x25, 0x80, 0, 0, 0), REGMAP_EMU_OK);
 	want.rip = init.gpr[REGMAP_RCX];
+	ck_assert_cpu_eq(cpu, want);
+
+	/*
+	 * ... and to a non-canonical address (vec_init's rcx) faults at the
+	 * instruction, as jmp rcx does: #GP, nothing changed
+	 */
+	vec_setup();
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x48, 0x89, 0x0c, 0x25, 0x80, 0, 0, 0),
+			 REGMAP_EMU_FAULT_GP);
+	ck_assert_cpu_eq(cpu, init);
+	/* a byte write that leaves rip canonical is a jump too */
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0xc6, 0x04, 0x25, 0x80, 0, 0, 0, 0x00), REGMAP_EMU_OK);
+	want = init;
+	want.rip = (VEC_RIP + 8) & ~0xffull;
 	ck_assert_cpu_eq(cpu, want);
 }
 END_TEST
@@ -81,14 +101,22 @@ START_TEST(rflags_slot)
 	want.rflags = 0x202 | (0xfff & REGMAP_FLAGS_USER);
 	ck_assert_cpu_eq(cpu, want);
 
-	/* mov word [0x87], 0x1234 straddles rip's top byte and rflags' bottom byte */
+	/*
+	 * mov word [0x87], 0x1200 straddles rip's top byte and rflags' bottom
+	 * byte (rip stays canonical: its top byte was 0 already)
+	 */
 	vec_setup();
 	want = next(10);
-	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0xc7, 0x04, 0x25, 0x87, 0, 0, 0, 0x34, 0x12),
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0xc7, 0x04, 0x25, 0x87, 0, 0, 0, 0x00, 0x12),
 			 REGMAP_EMU_OK);
-	want.rip = ((VEC_RIP + 10) & 0x00ffffffffffffffull) | 0x3400000000000000ull;
 	want.rflags = (0x202 & ~(uint64_t)REGMAP_FLAGS_USER) | (0x212 & REGMAP_FLAGS_USER);
 	ck_assert_cpu_eq(cpu, want);
+
+	/* with 0x1234 rip would be non-canonical: #GP, the flags do not change either */
+	vec_setup();
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0xc7, 0x04, 0x25, 0x87, 0, 0, 0, 0x34, 0x12),
+			 REGMAP_EMU_FAULT_GP);
+	ck_assert_cpu_eq(cpu, init);
 }
 END_TEST
 
@@ -264,6 +292,64 @@ START_TEST(access_record_and_format)
 }
 END_TEST
 
+/*
+ * Does 16-bit MOVSXD read a doubleword (AMD) or a word (Intel)?  The same
+ * instruction natively, two bytes before a page that faults.
+ */
+static sigjmp_buf sx16_jmp;
+
+static void sx16_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(sx16_jmp, 1);
+}
+
+static bool native_movsxd16_reads_4(void)
+{
+	uint8_t *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct sigaction sa, old;
+	volatile bool four = true;
+	uint64_t rax = 0;
+
+	ck_assert(p != MAP_FAILED && !mprotect(p + 4096, 4096, PROT_NONE));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sx16_segv;
+	sigaction(SIGSEGV, &sa, &old);
+	if (!sigsetjmp(sx16_jmp, 1)) {
+		/* movsxd ax, [rdi] */
+		__asm__ volatile(".byte 0x66, 0x63, 0x07" : "+a"(rax) : "D"(p + 4094) : "memory");
+		four = false;
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	munmap(p, 8192);
+	return four;
+}
+
+START_TEST(movsxd_16)
+{
+	bool four = native_movsxd16_reads_4();
+
+	/* movsxd ax, [0x10]: the low word of rdx, either way */
+	ck_assert_int_eq(VEC_RUN(0x66, 0x63, 0x04, 0x25, 0x10, 0, 0, 0), REGMAP_EMU_OK);
+	expect_next();
+	want.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RAX] & ~0xffffull) | (init.gpr[REGMAP_RDX] & 0xffff);
+	ck_assert_cpu_eq(cpu, want);
+
+	/* movsxd ax, [0x8e]: 0x8e-0x8f on Intel, 0x8e-0x91 (partly outside) on AMD */
+	vec_setup();
+	if (four) {
+		ck_assert_int_eq(VEC_RUN(0x66, 0x63, 0x04, 0x25, 0x8e, 0, 0, 0), REGMAP_EMU_PARTIAL);
+		ck_assert_uint_eq(res.fault_addr, 0x90);
+		ck_assert_cpu_eq(cpu, init);
+	} else {
+		ck_assert_int_eq(VEC_RUN(0x66, 0x63, 0x04, 0x25, 0x8e, 0, 0, 0), REGMAP_EMU_OK);
+		expect_next();
+		want.gpr[REGMAP_RAX] = (init.gpr[REGMAP_RAX] & ~0xffffull) | map_get(&init, 0x8e, 2);
+		ck_assert_cpu_eq(cpu, want);
+	}
+}
+END_TEST
+
 static bool const_addr(const uint8_t *b, size_t len)
 {
 	struct regmap_emu_insn insn;
@@ -314,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, register_forms);
 	tcase_add_test(tc, access_record_and_format);
 	tcase_add_test(tc, constant_addresses);
+	tcase_add_test(tc, movsxd_16);
 	suite_add_tcase(s, tc);
 	return vec_run_suite(s);
 }

@@ -4,6 +4,9 @@
  * live rsp.  Instruction bytes come from as + objdump.
  */
 #include <check.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "emu_vec.h"
@@ -301,6 +304,79 @@ START_TEST(jmp_errors)
 }
 END_TEST
 
+/*
+ * Does this CPU honour 0x66 on a near indirect JMP (AMD: a 16-bit target,
+ * zero-extended) or ignore it (Intel: 64 bits)?  The same jump natively:
+ * the low 16 bits of its target lead below 64 KiB, where nothing is.
+ */
+static sigjmp_buf near16_jmp;
+
+static void near16_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(near16_jmp, 1);
+}
+
+static bool native_near_branch_16(void)
+{
+	static uint64_t target;
+	struct sigaction sa, old;
+	volatile bool sixteen = true;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = near16_segv;
+	sigaction(SIGSEGV, &sa, &old);
+	if (!sigsetjmp(near16_jmp, 1)) {
+		__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
+				 "mov %%rax, %0\n\t"
+				 ".byte 0x66\n\t"
+				 "jmp *%0\n"
+				 "1:"
+				 : "+m"(target) : : "rax", "memory");
+		sixteen = false;
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	return sixteen;
+}
+
+START_TEST(near_branches_16)
+{
+	bool amd = native_near_branch_16();
+	unsigned n = amd ? 2 : 8;
+
+	/* 66 jmp [0x8] with rcx = 0x402345 */
+	cpu.gpr[REGMAP_RCX] = 0x402345;
+	init = cpu;
+	want = init;
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0xff, 0x24, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
+	want.rip = amd ? 0x2345 : 0x402345;
+	ck_assert_cpu_eq(cpu, want);
+	ck_assert_mem_unchanged();
+
+	/* 66 call [0x8]: pushes 2 bytes of the return address (AMD), or 8 */
+	setup();
+	cpu.gpr[REGMAP_RCX] = 0x402345;
+	init = cpu;
+	want = init;
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0xff, 0x14, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
+	want.rip = amd ? 0x2345 : 0x402345;
+	want.gpr[REGMAP_RSP] = RSP0 - n;
+	ck_assert_cpu_eq(cpu, want);
+	ck_assert_uint_eq(stack_get(RSP0 - n, n), amd ? (VEC_RIP + 8) & 0xffff : VEC_RIP + 8);
+
+	/* 66 48 call [0x8]: REX.W wins, 64 bits on every CPU */
+	setup();
+	cpu.gpr[REGMAP_RCX] = 0x402345;
+	init = cpu;
+	want = init;
+	ck_assert_int_eq(VEC_EXEC(&cpu, 0x66, 0x48, 0xff, 0x14, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);
+	want.rip = 0x402345;
+	want.gpr[REGMAP_RSP] = RSP0 - 8;
+	ck_assert_cpu_eq(cpu, want);
+	ck_assert_uint_eq(stack_get(RSP0 - 8, 8), VEC_RIP + 9);
+}
+END_TEST
+
 static Suite *stack_suite(void)
 {
 	Suite *s = suite_create("emu_stack");
@@ -317,6 +393,7 @@ static Suite *stack_suite(void)
 	tcase_add_test(tc, call_errors);
 	tcase_add_test(tc, jmp_map);
 	tcase_add_test(tc, jmp_errors);
+	tcase_add_test(tc, near_branches_16);
 	suite_add_tcase(s, tc);
 	return s;
 }

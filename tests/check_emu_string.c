@@ -156,6 +156,86 @@ START_TEST(rep_movsb_whole_map)
 }
 END_TEST
 
+/*
+ * With TF set the CPU runs a repeated string instruction one iteration
+ * per step, trapping with rip still on it until the run ends (Intel SDM
+ * vol. 2, REP: "the instruction is interrupted ... after each iteration"
+ * when single-stepping); tests/t_trapflag compares with the CPU itself.
+ */
+START_TEST(rep_single_steps_with_tf)
+{
+	uint8_t img[REGMAP_MAP_SIZE];
+
+	cpu.gpr[REGMAP_RSI] = 0x10;
+	cpu.gpr[REGMAP_RDI] = B + 0x100;
+	cpu.gpr[REGMAP_RCX] = 3;
+	cpu.rflags |= REGMAP_FLAGS_TF;
+	start();
+	image(img, 2);
+	for (unsigned i = 0; i < 3; i++) {
+		start();
+		ck_assert_int_eq(RUN(0xf3, 0xa4), REGMAP_EMU_OK);
+		want = init;
+		want.gpr[REGMAP_RSI] = init.gpr[REGMAP_RSI] + 1;
+		want.gpr[REGMAP_RDI] = init.gpr[REGMAP_RDI] + 1;
+		want.gpr[REGMAP_RCX] = init.gpr[REGMAP_RCX] - 1;
+		/* the last iteration ends the instruction */
+		if (i == 2)
+			want.rip = VEC_RIP + 2;
+		ck_assert_cpu_eq(cpu, want);
+		ck_assert_uint_eq(vec_mem[0x100 + i], img[0x10 + i]);
+		ck_assert_uint_eq(vec_mem[0x101 + i], mem0[0x101 + i]);
+	}
+
+	/* repe cmpsb that ends on its first element: done, rip moves on */
+	setup();
+	vec_mem[0x300] = (uint8_t)~map_get(&init, 0x40, 1);
+	memcpy(mem0, vec_mem, VEC_MEM_SIZE);
+	cpu.gpr[REGMAP_RSI] = 0x40;
+	cpu.gpr[REGMAP_RDI] = B + 0x300;
+	cpu.gpr[REGMAP_RCX] = 8;
+	cpu.rflags |= REGMAP_FLAGS_TF;
+	start();
+	ck_assert_int_eq(RUN(0xf3, 0xa6), REGMAP_EMU_OK);
+	want = next(2);
+	want.gpr[REGMAP_RSI] = 0x41;
+	want.gpr[REGMAP_RDI] = B + 0x301;
+	want.gpr[REGMAP_RCX] = 7;
+	want.rflags = cmp_flags(init.rflags, 1, map_get(&init, 0x40, 1), vec_mem[0x300]);
+	ck_assert_cpu_eq(cpu, want);
+
+	/* ... and one whose first elements are equal: one step, rip stays */
+	setup();
+	vec_mem[0x300] = (uint8_t)map_get(&init, 0x40, 1);
+	memcpy(mem0, vec_mem, VEC_MEM_SIZE);
+	cpu.gpr[REGMAP_RSI] = 0x40;
+	cpu.gpr[REGMAP_RDI] = B + 0x300;
+	cpu.gpr[REGMAP_RCX] = 8;
+	cpu.rflags |= REGMAP_FLAGS_TF;
+	start();
+	ck_assert_int_eq(RUN(0xf3, 0xa6), REGMAP_EMU_OK);
+	want = init;
+	want.gpr[REGMAP_RSI] = 0x41;
+	want.gpr[REGMAP_RDI] = B + 0x301;
+	want.gpr[REGMAP_RCX] = 7;
+	want.rflags = cmp_flags(init.rflags, 1, map_get(&init, 0x40, 1), vec_mem[0x300]);
+	ck_assert_cpu_eq(cpu, want);
+
+	/* a single stos (rcx == 1) is the whole run */
+	setup();
+	cpu.gpr[REGMAP_RDI] = 0x18;
+	cpu.gpr[REGMAP_RCX] = 1;
+	cpu.rflags |= REGMAP_FLAGS_TF;
+	start();
+	ck_assert_int_eq(RUN(0xf3, 0x48, 0xab), REGMAP_EMU_OK);
+	want = next(3);
+	want.gpr[REGMAP_RBX] = init.gpr[REGMAP_RAX];
+	want.gpr[REGMAP_RDI] = 0x20;
+	want.gpr[REGMAP_RCX] = 0;
+	ck_assert_cpu_eq(cpu, want);
+}
+END_TEST
+
 START_TEST(movs_mem_to_map)
 {
 	/* rep movsb 16 bytes from B+0x200 to 0x40: r8 and r9, one read */
@@ -514,6 +594,26 @@ START_TEST(repe_cmpsb_stops_early)
 	want.gpr[REGMAP_RCX] = 7;
 	want.rflags = cmp_flags(init.rflags, 1, vec_mem[0x400], vec_mem[0x400]);
 	ck_assert_cpu_eq(cpu, want);
+
+	/*
+	 * repe cmpsb from 0x8c (rflags' top bytes) with rcx = 6: the last byte
+	 * inside the map differs, so the CPU stops there and never reaches
+	 * 0x90: done, not PARTIAL (found by the difftest's runs leaving the map)
+	 */
+	setup();
+	memcpy(vec_mem + 0x500, (const uint8_t *)&init + 0x8c, 4);
+	vec_mem[0x503] ^= 1;
+	cpu.gpr[REGMAP_RSI] = B + 0x500;
+	cpu.gpr[REGMAP_RDI] = 0x8c;
+	cpu.gpr[REGMAP_RCX] = 6;
+	start();
+	ck_assert_int_eq(RUN(0xf3, 0xa6), REGMAP_EMU_OK);
+	want = next(2);
+	want.gpr[REGMAP_RSI] = B + 0x504;
+	want.gpr[REGMAP_RDI] = 0x90;
+	want.gpr[REGMAP_RCX] = 2;
+	want.rflags = cmp_flags(init.rflags, 1, vec_mem[0x503], map_get(&init, 0x8f, 1));
+	ck_assert_cpu_eq(cpu, want);
 }
 END_TEST
 
@@ -596,6 +696,7 @@ static Suite *string_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, movs_map_to_mem);
 	tcase_add_test(tc, rep_movsb_whole_map);
+	tcase_add_test(tc, rep_single_steps_with_tf);
 	tcase_add_test(tc, movs_mem_to_map);
 	tcase_add_test(tc, movs_overlap_in_map);
 	tcase_add_test(tc, movs_errors);

@@ -248,12 +248,14 @@ int main(int argc, char **argv)
 		if (dt_c.form->enc == DT_ENC_VEC ? dt_vec_run_case(&dt_c, &dt_res) :
 						   dt_run_case(&dt_c, &dt_res)) {
 			dt_count_coverage(&dt_c, &dt_res);
+			dt_addr_count(&dt_c, &dt_res);
 			passed++;
 			if (o.one && o.verbose)
 				dt_print_case(&dt_c, &dt_res, replay);
 			continue;
 		}
 		dt_count_coverage(&dt_c, &dt_res);
+		dt_addr_count(&dt_c, &dt_res);
 		failed++;
 		harness += !strncmp(dt_res.why, "harness", 7);
 		dt_fam_failed[dt_c.form->family]++;
@@ -270,6 +272,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < DT_NCOV; i++)
 		printf("%s %" PRIu64 " %s", i ? "," : "", dt_cov[i], dt_cov_names[i]);
 	printf("\n");
+	dt_addr_print_coverage();
 	if (harness)
 		printf("difftest: %" PRIu64 " of the failures are harness errors (difftest's own)\n",
 		       harness);

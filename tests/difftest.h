@@ -7,15 +7,17 @@
  * buffer holding the register image (difftest_native.c), and through
  * regmap_emu_step() with the absolute map address (difftest_oracle.c).
  * The CPU's result, with the buffer bytes the instruction wrote laid over
- * the registers last (DESIGN.md section 6), is what the emulator must
+ * the registers last (doc/DESIGN.md 9.1), is what the emulator must
  * produce.
  *
  * Files: difftest.c (main, options, counting), difftest_forms.c (the
  * instruction forms), difftest_gen.c (generic case generation),
  * difftest_setup.c (per-form operand tuning), difftest_memfam.c (stack
- * and string families), difftest_enc.c (encoder), difftest_native.c and
- * difftest_jit.S (the native run), difftest_oracle.c (expected state,
- * emulator run, comparison), difftest_report.c (printing, Zydis checks).
+ * and string families), difftest_enc.c (encoder), difftest_addr*.c (the
+ * addressing forms: base, index, scale, displacement, 0x67, fs/gs, operands
+ * partly or wholly outside the map), difftest_native.c and difftest_jit.S
+ * (the native run), difftest_oracle.c (expected state, emulator run,
+ * comparison), difftest_report.c (printing, Zydis checks).
  */
 #ifndef REGMAP_DIFFTEST_H
 #define REGMAP_DIFFTEST_H
@@ -147,6 +149,9 @@ enum dt_imm {
 #define DT_NCPU		10
 
 struct dt_case;
+struct dt_result;
+struct dt_native;
+struct dt_native_in;
 typedef void dt_setup_fn(struct dt_case *c, struct dt_rng *r);
 
 struct dt_form {
@@ -178,10 +183,13 @@ extern const char *const dt_cc_names[16];
 
 /* An instruction to encode, in both forms (difftest_enc.c). */
 struct dt_insn {
+	uint8_t seg;		/* segment override prefix (0x64 fs, 0x65 gs, ...) or 0 */
+	uint8_t a32;		/* 0x67 or 0 */
 	uint8_t lock;		/* 0xf0 or 0 */
 	uint8_t opsize_pfx;	/* 0x66 or 0 */
 	uint8_t rep;		/* 0xf2, 0xf3 (mandatory or REP) or 0 */
 	uint8_t rex;		/* 0, or 0x40 | W R X B */
+	uint8_t xb;		/* REX.X (2) and REX.B (1) of an addressing form (REX or VEX) */
 	uint8_t vex;		/* 1: VEX-encoded */
 	uint8_t vex_w, vex_pp, vex_vvvv;
 	uint8_t enc;		/* enum dt_enc */
@@ -190,7 +198,8 @@ struct dt_insn {
 	uint8_t reg;		/* ModRM.reg, 0..15 (bit 3 goes to REX.R / VEX.R) */
 	uint8_t imm_len;
 	uint64_t imm;
-	int64_t disp;		/* the map address the instruction names */
+	int64_t disp;		/* the map address the instruction names; with
+				   addr.on, the displacement (or moffs) */
 };
 
 #define DT_CODE_MAX	16
@@ -213,6 +222,52 @@ extern uint8_t *dt_scratch;
 #define DT_STR_RSI	1
 #define DT_STR_RDI	2
 
+/*
+ * Where the native run's map image is (difftest_jit.h): in the data page
+ * (the plain [disp32] cases, the vector families), or right after a guard
+ * page (IMG_LO) or right before one (IMG_HI), so that an access below or
+ * above the map faults natively as it would next to page 0's map.
+ */
+enum dt_img { DT_IMG_DATA, DT_IMG_LO, DT_IMG_HI };
+
+/* dt_addr.shape */
+enum dt_shape {
+	DT_SH_ABS,		/* [disp32] (SIB, no base, no index) */
+	DT_SH_BASE,		/* [base + disp] */
+	DT_SH_BASE_INDEX,	/* [base + index*scale + disp] */
+	DT_SH_INDEX,		/* [index*scale + disp32] (SIB, no base) */
+	DT_SH_RIP,		/* [rip + disp32] */
+	DT_SH_MOFFS,		/* A0-A3 moffs (4 bytes with 0x67, else 8) */
+	DT_NSHAPE
+};
+
+/* dt_addr.carrier: what adds the native image's address natively */
+enum dt_carrier { DT_CA_BASE, DT_CA_INDEX, DT_CA_DISP, DT_CA_SEG };
+
+#define DT_NOREG	0xff
+
+/*
+ * An addressing form (difftest_addr.c).  The emulator's state and the
+ * native state differ in exactly one value, the carrier, by the native
+ * image's address B: the base register (+B), the index register
+ * (+B/scale), the displacement or moffs (+B), or the fs/gs base (+B).
+ * Everything else, the instruction bytes included (but for a carried
+ * displacement), is the same, so the native run computes the same
+ * address B higher, with the same wrap at the address size.
+ */
+struct dt_addr {
+	bool on;		/* the case uses this form, not the plain [disp32] */
+	uint8_t shape;		/* enum dt_shape */
+	uint8_t base, index;	/* register numbers, or DT_NOREG */
+	uint8_t scale;		/* 1, 2, 4, 8 */
+	uint8_t disp_size;	/* 0, 1 or 4 bytes */
+	uint8_t carrier;	/* enum dt_carrier */
+	int64_t native_disp;	/* the displacement (moffs) of the native form */
+	uint64_t native_fs, native_gs;	/* the bases the native run sets (with seg) */
+	uint64_t lin;		/* linear address of the access, as the emulator sees it */
+	bool wrap32;		/* 0x67 and the 64-bit sum differs from the 32-bit one */
+	bool far;		/* lin + B is not canonical: the CPU raises #GP */
+};
 struct dt_case {
 	uint64_t num;
 	const struct dt_form *form;
@@ -226,9 +281,13 @@ struct dt_case {
 	uint64_t flags_ok;	/* rflags bits the native run may load */
 	uint64_t flags_virt;	/* rflags bits only the emulator gets (TF AC ID, DF):
 				   no instruction here changes them */
+	/* addressing (difftest_addr.c) */
+	uint8_t img;		/* enum dt_img */
+	struct dt_addr addr;
 	/* strings */
 	uint8_t str_map;	/* DT_STR_*: pointers into the map */
 	bool str_rep0;		/* REP with rcx = 0: no access at all */
+	bool str_segbase;	/* the fs/gs base carries the image address (map-side rsi) */
 	/* stack and string families: initial contents of dt_scratch */
 	bool scratch;
 	uint8_t scratch_init[DT_SCRATCH_SIZE];
@@ -259,25 +318,80 @@ dt_setup_fn dt_su_count_imm, dt_su_count_cl, dt_su_div, dt_su_idiv,
 	dt_su_bextr, dt_su_bzhi, dt_su_shiftx, dt_su_stack, dt_su_branch,
 	dt_su_string;
 
+/* ---- addressing forms (difftest_addr*.c) ---- */
+
+/*
+ * Turn some of the generated cases into an addressing form: registers,
+ * scale, displacement, 0x67, fs/gs base, and where the access lands
+ * (inside the map, partly outside, outside, not canonical).
+ */
+void dt_addr_plan(struct dt_case *c, struct dt_rng *r);
+/* The string instructions' share of it (difftest_addr_str.c). */
+void dt_addr_string(struct dt_case *c, struct dt_rng *r);
+/* Where an access of size bytes at lin lies: 0 inside the map, 1 partly, 2 outside. */
+unsigned dt_map_class(uint64_t lin, unsigned size);
+/* The fewest bytes a CPU reads for c's access (Intel and AMD differ for some). */
+unsigned dt_min_access(const struct dt_case *c);
+/* Emit ModRM, SIB and displacement of an addressing form (native: its native_disp; difftest_enc.c). */
+void dt_addr_emit(const struct dt_case *c, bool native, struct dt_code *out);
+/*
+ * The native run's input for a case whose image is at buf: the carrier B
+ * higher (map-side string pointers too), and the fs/gs bases to set.
+ */
+void dt_addr_native_state(const struct dt_case *c, uint64_t buf, struct dt_native_in *nin,
+			  uint64_t gpr[16]);
+/* The expected GPRs from the native ones (false: the carrier changed, a harness error). */
+bool dt_addr_expected_gpr(const struct dt_case *c, uint64_t buf, const uint64_t nat_in[16],
+			  const struct dt_native *n, uint64_t gpr[16]);
+/* The status the plan's access gets: OK (inside), PARTIAL or NOT_MAP. */
+enum regmap_emu_status dt_addr_status(const struct dt_case *c);
+/* The emulator's status for a native page fault at cr2 (PARTIAL or NOT_MAP), and its fault address. */
+enum regmap_emu_status dt_addr_fault(const struct dt_case *c, uint64_t buf, uint64_t cr2,
+				     uint64_t *fault_addr);
+/* Count what a case covered, and print the counts (one line). */
+void dt_addr_count(const struct dt_case *c, const struct dt_result *res);
+void dt_addr_print_coverage(void);
+
 /* ---- encoding (difftest_enc.c) ---- */
 
 /*
  * The emulated form: memory operand [disp32] absolute (SIB, no base, no
  * index), or moffs64 = disp.  The native form: 3E prefix and rip-relative
  * to buf + disp for an instruction at addr, or moffs64 = buf + disp.
- * Both have the same length.
+ * Both have the same length.  A case with an addressing form (c->addr.on)
+ * is encoded by dt_encode_case(): the same bytes both ways but for a
+ * carried displacement.
  */
 void dt_encode(const struct dt_insn *in, struct dt_code *out);
 void dt_encode_native(const struct dt_insn *in, uint64_t addr, uint64_t buf,
 		      struct dt_code *out);
+void dt_encode_case(const struct dt_case *c, bool native, uint64_t addr, uint64_t buf,
+		    struct dt_code *out);
 
 /* ---- the native run (difftest_native.c) ---- */
 
 enum dt_fault {
 	DT_FAULT_NONE,
 	DT_FAULT_DE,		/* SIGFPE at the instruction */
-	DT_FAULT_GP,		/* SIGSEGV, SI_KERNEL at the instruction */
+	DT_FAULT_GP,		/* SIGSEGV (#GP) or SIGBUS (#SS), SI_KERNEL at the instruction */
 	DT_FAULT_OTHER,		/* anything else: a bug in difftest or a missing CPU feature */
+	DT_FAULT_PF,		/* (faults_ok) a page fault of a data access at the instruction */
+};
+
+/* A native run's input besides the code. */
+struct dt_native_in {
+	const uint64_t *gpr;	/* 16 GPRs */
+	uint64_t rflags;
+	const uint8_t *img;	/* the map image, REGMAP_MAP_SIZE bytes ... */
+	uint64_t buf;		/* ... put here: dt_native_image() */
+	bool segs;		/* set the fs and gs bases around the instruction */
+	uint64_t fs_base, gs_base;
+	/*
+	 * A page fault of the instruction's data access is a result
+	 * (DT_FAULT_PF), and so is a jump to an address where no code is
+	 * (jumped: the registers at the fault), not harness errors.
+	 */
+	bool faults_ok;
 };
 
 struct dt_native {
@@ -287,6 +401,7 @@ struct dt_native {
 	uint64_t gpr[16];
 	uint64_t rflags;
 	bool landed;		/* control went to the landing pad */
+	bool jumped;		/* control went to fault_rip, where no code is */
 	uint8_t buf[REGMAP_MAP_SIZE];
 	uint8_t scratch[DT_SCRATCH_SIZE];
 };
@@ -295,10 +410,13 @@ struct dt_native {
 int dt_native_init(bool *fixed);
 uint64_t dt_native_insn_addr(unsigned len);	/* where an insn of len bytes runs */
 uint64_t dt_native_buffer(void);		/* the map image the native insn addresses */
+uint64_t dt_native_image(enum dt_img img);	/* ... of a case (dt_case.img) */
 uint64_t dt_native_landing(void);		/* landing pad for CALL/JMP m */
 void dt_native_run(const struct dt_code *code, const uint64_t gpr[16],
 		   uint64_t rflags, const uint8_t img[REGMAP_MAP_SIZE],
 		   struct dt_native *out);
+void dt_native_run_in(const struct dt_code *code, const struct dt_native_in *in,
+		      struct dt_native *out);
 
 /* ---- expected state, emulator run, comparison (difftest_oracle.c) ---- */
 
@@ -309,6 +427,8 @@ struct dt_result {
 	/* expected */
 	enum regmap_emu_status exp_status;
 	bool exp_alt_not_map;		/* REGMAP_EMU_NOT_MAP + unchanged state is fine too */
+	bool exp_fault;			/* PARTIAL, NOT_MAP: the emulator's fault_addr is ... */
+	uint64_t exp_fault_addr;	/* ... this (the native fault address, or the plan's) */
 	struct regmap_cpu exp;
 	uint8_t written[REGMAP_MAP_SIZE];
 	/* emulated */
@@ -321,6 +441,12 @@ struct dt_result {
 	const char *why;		/* NULL: passed */
 	char harness[160];		/* harness error text, if why points here */
 };
+
+/*
+ * The rip slot was written with a non-canonical address: the jump faults
+ * (#GP at the instruction, nothing changed) as `jmp reg` does (oracle.c).
+ */
+void dt_expect_jump(const struct dt_case *c, struct dt_result *res);
 
 /* Run case c both ways and compare. Returns true if it passed. */
 bool dt_run_case(struct dt_case *c, struct dt_result *res);

@@ -120,7 +120,8 @@ const struct dt_form dt_forms[] = {
 	L("movzx", MOVX, 1, 0xb7, SWDQ, REG, 2, RD, NOI, 0, 0, 0, NULL),
 	L("movsx", MOVX, 1, 0xbe, SWDQ, REG, 1, RD, NOI, 0, 0, 0, NULL),
 	L("movsx", MOVX, 1, 0xbf, SWDQ, REG, 2, RD, NOI, 0, 0, 0, NULL),
-	L("movsxd", MOVX, 0, 0x63, SDQ, REG, 4, RD, NOI, 0, 0, 0, NULL),
+	/* 16-bit MOVSXD reads a word (Intel) or a doubleword (AMD) */
+	L("movsxd", MOVX, 0, 0x63, SWDQ, REG, 4, RD, NOI, 0, 0, 0, NULL),
 	L("movbe", MOVX, 2, 0xf0, SWDQ, REG, OPS, RD, NOI, 0, 0, DT_CPU_MOVBE, NULL),
 	L("movbe", MOVX, 2, 0xf1, SWDQ, REG, OPS, WR, NOI, 0, 0, DT_CPU_MOVBE, NULL),
 
@@ -194,8 +195,9 @@ const struct dt_form dt_forms[] = {
 
 	L("push", STACK, 0, 0xff, 2 | 8, 6, OPS, RD, NOI, 0, DT_D64, 0, dt_su_stack),
 	L("pop", STACK, 0, 0x8f, 2 | 8, 0, OPS, WR, NOI, 0, DT_D64, 0, dt_su_stack),
-	L("call", STACK, 0, 0xff, 8, 2, OPS, RD, NOI, 0, DT_D64, 0, dt_su_branch),
-	L("jmp", STACK, 0, 0xff, 8, 4, OPS, RD, NOI, 0, DT_D64, 0, dt_su_branch),
+	/* 66: a 16-bit near branch on AMD, 66 ignored on Intel (Zydis: 8 bytes) */
+	L("call", STACK, 0, 0xff, 2 | 8, 2, 8, RD, NOI, 0, DT_D64, 0, dt_su_branch),
+	L("jmp", STACK, 0, 0xff, 2 | 8, 4, 8, RD, NOI, 0, DT_D64, 0, dt_su_branch),
 
 	STR("movs", 0xa4, WR), STR("cmps", 0xa6, RD), STR("stos", 0xaa, WR),
 	STR("lods", 0xac, RD), STR("scas", 0xae, RD),

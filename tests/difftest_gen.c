@@ -157,8 +157,6 @@ uint64_t dt_img_get(const struct regmap_cpu *cpu, unsigned off, unsigned size)
 void dt_sanitize(struct dt_case *c)
 {
 	c->in.rflags = (c->in.rflags & c->flags_ok) | 0x202 | c->flags_virt;
-	c->in.fs_base = 0;
-	c->in.gs_base = 0;
 }
 
 static unsigned dt_pick_size(struct dt_rng *r, unsigned sizes)
@@ -259,5 +257,6 @@ void dt_generate(struct dt_case *c, uint64_t seed, uint64_t num)
 	c->insn.disp = c->mem_off;
 	if (f->setup)
 		f->setup(c, &r);
+	dt_addr_plan(c, &r);
 	dt_sanitize(c);
 }

@@ -1,16 +1,19 @@
 /*
  * difftest: run one case both ways and compare.
  *
- * The expected state (DESIGN.md section 6, refined): the native
+ * The expected state (doc/DESIGN.md 9.1): the native
  * registers and flags, then the buffer bytes the instruction WROTE laid
  * over the register image (memory write last).  Which bytes were written
  * comes from what the instruction does, not from which bytes changed: an
  * instruction that writes back an equal value (`and [0x88], reg`) still
  * replaces its flags with the written bytes.  Only the user-modifiable
  * bits of a write to the rflags slot count; a write to the rip slot
- * transfers control there.
+ * transfers control there, and to a non-canonical address it raises
+ * #GP at the instruction with nothing changed, as `jmp reg` does
+ * natively (checked on the CPU by tests/t_fault_details).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,44 +66,88 @@ static void dt_mark(struct dt_result *res, uint64_t lo, uint64_t n)
 static bool dt_string_written(const struct dt_case *c, struct dt_result *res)
 {
 	unsigned s = c->opsize, op = c->form->opc & ~1u;
-	uint64_t in = c->in.gpr[REGMAP_RDI], out = res->exp.gpr[REGMAP_RDI];
+	uint64_t amask = c->insn.a32 ? 0xffffffffull : ~0ull;
+	uint64_t in = c->in.gpr[REGMAP_RDI] & amask, out = res->exp.gpr[REGMAP_RDI] & amask;
 	bool df = c->in.rflags & REGMAP_FLAGS_DF;
 	uint64_t k, lo;
 
 	if ((op != 0xa4 && op != 0xaa) || !(c->str_map & DT_STR_RDI))
 		return true;
-	k = (df ? in - out : out - in) / s;
+	k = ((df ? in - out : out - in) & amask) / s;
 	if (!k)
 		return true;
-	lo = df ? in - (k - 1) * s : in;
+	lo = (df ? in - (k - 1) * s : in) & amask;
 	if (lo >= REGMAP_MAP_SIZE || k * s > REGMAP_MAP_SIZE - lo)
 		return false;
 	dt_mark(res, lo, k * s);
 	return true;
 }
 
-static bool dt_expect(const struct dt_case *c, struct dt_result *res)
+void dt_expect_jump(const struct dt_case *c, struct dt_result *res)
+{
+	if ((uint64_t)((int64_t)(res->exp.rip << 16) >> 16) != res->exp.rip) {
+		res->exp = c->in;
+		res->exp_status = REGMAP_EMU_FAULT_GP;
+	}
+}
+
+/* A repeated string instruction single-stepped (TF): one iteration of several. */
+static bool dt_str_step(const struct dt_case *c)
+{
+	return c->form->enc == DT_ENC_STRING && c->insn.rep &&
+	       (c->in.rflags & REGMAP_FLAGS_TF) && c->in.gpr[REGMAP_RCX] > 1;
+}
+
+static bool dt_expect(const struct dt_case *c, const uint64_t nat_in[16], struct dt_result *res)
 {
 	const struct dt_native *n = &res->nat;
-	uint64_t buf = dt_native_buffer();
+	uint64_t buf = dt_native_image(c->img);
 	uint8_t *img = (uint8_t *)&res->exp;
 	uint64_t written_flags;
 
 	res->exp = c->in;
-	if (n->fault == DT_FAULT_DE || n->fault == DT_FAULT_GP) {
-		res->exp_status = n->fault == DT_FAULT_DE ? REGMAP_EMU_FAULT_DE :
-							   REGMAP_EMU_FAULT_GP;
+	switch (n->fault) {
+	case DT_FAULT_DE:
+		res->exp_status = REGMAP_EMU_FAULT_DE;
 		return true;
+	case DT_FAULT_GP:
+		/* misaligned CMPXCHG16B; or an address that is not canonical: no map access */
+		res->exp_status = REGMAP_EMU_FAULT_GP;
+		if (c->addr.on && dt_addr_status(c) == REGMAP_EMU_NOT_MAP) {
+			res->exp_status = REGMAP_EMU_NOT_MAP;
+			res->exp_fault = true;
+			res->exp_fault_addr = c->addr.lin;
+		}
+		return true;
+	case DT_FAULT_PF:
+		/* the access left the image into a guard page: it leaves the map */
+		res->exp_status = dt_addr_fault(c, buf, n->fault_addr, &res->exp_fault_addr);
+		res->exp_fault = true;
+		return true;
+	default:
+		break;
 	}
 	res->exp_status = REGMAP_EMU_OK;
 	res->exp_alt_not_map = c->str_rep0;
-	memcpy(res->exp.gpr, n->gpr, sizeof(n->gpr));
-	if (c->str_map & DT_STR_RSI)
-		res->exp.gpr[REGMAP_RSI] -= buf;
-	if (c->str_map & DT_STR_RDI)
-		res->exp.gpr[REGMAP_RDI] -= buf;
-	res->exp.rip = n->landed ? dt_native_landing() : res->addr + res->code.len;
+	if (!dt_addr_expected_gpr(c, buf, nat_in, n, res->exp.gpr))
+		return dt_harness(res, "the register carrying the image address changed");
+	res->exp.rip = n->landed ? dt_native_landing() : n->jumped ? n->fault_rip :
+		       res->addr + res->code.len;
 	res->exp.rflags = n->rflags | c->flags_virt;
+	if (dt_str_step(c)) {
+		/*
+		 * TF: the CPU does one iteration and traps with rip on the
+		 * instruction, unless that iteration ended the run (rcx 0, or
+		 * REPE/REPNE's condition); natively it ran with rcx = 1.
+		 */
+		unsigned op = c->form->opc & ~1u;
+		bool ended = (op == 0xa6 || op == 0xae) &&
+			     (c->insn.rep == 0xf3) != !!(n->rflags & REGMAP_FLAGS_ZF);
+
+		res->exp.gpr[REGMAP_RCX] = c->in.gpr[REGMAP_RCX] - 1;
+		if (!ended)
+			res->exp.rip = res->addr;
+	}
 
 	memset(res->written, 0, sizeof(res->written));
 	switch (c->mem_size ? c->form->access : DT_R) {
@@ -123,12 +170,15 @@ static bool dt_expect(const struct dt_case *c, struct dt_result *res)
 	written_flags = res->exp.rflags;
 	res->exp.rflags = ((n->rflags | c->flags_virt) & ~(uint64_t)REGMAP_FLAGS_USER) |
 			  (written_flags & REGMAP_FLAGS_USER);
+	dt_expect_jump(c, res);
 	return true;
 }
 
 static void dt_verdict(const struct dt_case *c, struct dt_result *res)
 {
-	const uint8_t *want_mem = res->nat.scratch;
+	/* an instruction that does not complete changes no memory (a REP run, natively, may) */
+	const uint8_t *want_mem = res->exp_status == REGMAP_EMU_OK ? res->nat.scratch :
+				  c->scratch_init;
 
 	if (res->emu_status != res->exp_status) {
 		if (res->exp_alt_not_map && res->emu_status == REGMAP_EMU_NOT_MAP &&
@@ -143,24 +193,28 @@ static void dt_verdict(const struct dt_case *c, struct dt_result *res)
 	} else if (res->emu_status == REGMAP_EMU_OK &&
 		   res->emu_res.insn_len != res->code.len) {
 		res->why = "insn_len";
+	} else if (res->exp_fault && res->emu_res.fault_addr != res->exp_fault_addr) {
+		res->why = "fault_addr";
 	}
 }
 
 bool dt_run_case(struct dt_case *c, struct dt_result *res)
 {
 	const struct regmap_emu_mem mem = { dt_mem_read, dt_mem_write, c };
-	uint64_t buf = dt_native_buffer();
+	uint64_t buf = dt_native_image(c->img);
 	uint8_t img[REGMAP_MAP_SIZE], bytes[REGMAP_EMU_MAX_INSN];
 	uint64_t gpr[16], next;
+	struct dt_native_in nin = { .rflags = c->in.rflags & ~c->flags_virt, .img = img };
 	char zbuf[128];
 	const char *msg;
 
 	res->why = NULL;
 	res->exp_alt_not_map = false;
+	res->exp_fault = false;
 	res->emu_ran = false;
-	dt_encode(&c->insn, &res->code);
+	dt_encode_case(c, false, 0, 0, &res->code);
 	res->addr = dt_native_insn_addr(res->code.len);
-	dt_encode_native(&c->insn, res->addr, buf, &res->native_code);
+	dt_encode_case(c, true, res->addr, buf, &res->native_code);
 	c->in.rip = res->addr;
 	next = res->addr + res->code.len;
 	if (res->native_code.len != res->code.len)
@@ -169,17 +223,15 @@ bool dt_run_case(struct dt_case *c, struct dt_result *res)
 	if (msg)
 		return dt_harness(res, msg);
 
-	/* native: the map image with rip = next insn; map-side pointers into it */
+	/* native: the map image with rip = next insn; the carrier B higher */
 	memcpy(img, &c->in, REGMAP_MAP_SIZE);
 	memcpy(img + REGMAP_OFF_RIP, &next, 8);
-	memcpy(gpr, c->in.gpr, sizeof(gpr));
-	if (c->str_map & DT_STR_RSI)
-		gpr[REGMAP_RSI] += buf;
-	if (c->str_map & DT_STR_RDI)
-		gpr[REGMAP_RDI] += buf;
+	dt_addr_native_state(c, buf, &nin, gpr);
+	if (dt_str_step(c))
+		gpr[REGMAP_RCX] = 1;
 	if (c->scratch)
 		memcpy(dt_scratch, c->scratch_init, DT_SCRATCH_SIZE);
-	dt_native_run(&res->native_code, gpr, c->in.rflags & ~c->flags_virt, img, &res->nat);
+	dt_native_run_in(&res->native_code, &nin, &res->nat);
 	if (res->nat.fault == DT_FAULT_OTHER) {
 		char m[128];
 
@@ -189,7 +241,7 @@ bool dt_run_case(struct dt_case *c, struct dt_result *res)
 			 (unsigned long long)res->nat.fault_addr);
 		return dt_harness(res, m);
 	}
-	if (!dt_expect(c, res))
+	if (!dt_expect(c, gpr, res))
 		return false;
 
 	/* emulated: 15 bytes as a supervisor would read them */

@@ -150,6 +150,8 @@ static void dt_print_state(const struct dt_case *c, const struct dt_result *res)
 		       in[i], ex[i], em[i], ex[i] != em[i] ? "  <-- differs" : "");
 	printf("  %-6s  %-18s  %-18s  %-18s\n", "flags", dt_flag_str(c->in.rflags, f1),
 	       dt_flag_str(res->exp.rflags, f2), dt_flag_str(res->emu.rflags, f3));
+	if (c->in.fs_base || c->in.gs_base)
+		printf("  fs base %016" PRIx64 ", gs base %016" PRIx64 "\n", c->in.fs_base, c->in.gs_base);
 	if (c->in.fs_base != res->emu.fs_base || c->in.gs_base != res->emu.gs_base)
 		printf("  fs/gs base changed by the emulator\n");
 }
@@ -161,7 +163,14 @@ static void dt_print_operand(const struct dt_case *c, const struct dt_result *re
 	};
 	unsigned lo = REGMAP_MAP_SIZE, hi = 0;
 
-	if (c->mem_size)
+	if (c->addr.on)
+		printf("  memory:   %u bytes at %#" PRIx64 " (%s), %s; natively %s carries the image address\n",
+		       c->mem_size, c->addr.lin, c->addr.far ? "not canonical" :
+		       dt_addr_status(c) == REGMAP_EMU_OK ? "inside the map" :
+		       dt_addr_status(c) == REGMAP_EMU_PARTIAL ? "partly outside" : "outside",
+		       acc[c->form->access], (const char *[]){ "the base register", "the index register",
+		       "the displacement", "the segment base" }[c->addr.carrier]);
+	else if (c->mem_size)
 		printf("  memory:   map [%#x, %#x) %s (address in the insn %#" PRIx64 ")\n",
 		       c->mem_off, c->mem_off + c->mem_size, acc[c->form->access],
 		       (uint64_t)c->insn.disp);
@@ -207,14 +216,23 @@ void dt_print_case(const struct dt_case *c, const struct dt_result *res,
 	dt_print_insn("native", &res->native_code, res->addr);
 	dt_print_operand(c, res);
 	if (res->emu_ran) {
-		printf("  native:   %s%s\n",
+		printf("  native:   %s%s",
 		       res->nat.fault == DT_FAULT_DE ? "#DE (SIGFPE)" :
-		       res->nat.fault == DT_FAULT_GP ? "#GP (SIGSEGV)" : "completed",
-		       res->nat.landed ? ", jumped to the landing pad" : "");
-		printf("  status:   expected %s%s, emulator %s (insn_len %u",
+		       res->nat.fault == DT_FAULT_GP ? "#GP or #SS (SIGSEGV, SIGBUS)" :
+		       res->nat.fault == DT_FAULT_PF ? "page fault at" : "completed",
+		       res->nat.landed ? ", jumped to the landing pad" :
+		       res->nat.jumped ? ", jumped to" : "");
+		if (res->nat.fault == DT_FAULT_PF || res->nat.jumped)
+			printf(" %#" PRIx64, res->nat.fault == DT_FAULT_PF ? res->nat.fault_addr :
+			       res->nat.fault_rip);
+		if (res->exp_fault)
+			printf(" (fault address expected from the emulator: %#" PRIx64 ")",
+			       res->exp_fault_addr);
+		printf("\n");
+		printf("  status:   expected %s%s, emulator %s (insn_len %u, fault_addr %#" PRIx64,
 		       dt_status_name(res->exp_status),
 		       res->exp_alt_not_map ? " or NOT_MAP" : "",
-		       dt_status_name(res->emu_status), er->insn_len);
+		       dt_status_name(res->emu_status), er->insn_len, er->fault_addr);
 		for (unsigned i = 0; i < er->naccess && i < REGMAP_EMU_MAX_ACCESS; i++)
 			printf(", %s %u@%#x", er->access[i].write ? "W" : "R",
 			       er->access[i].size, er->access[i].offset);

@@ -166,6 +166,7 @@ static void dt_vec_expect(const struct dt_case *c, struct dt_result *res)
 	written_flags = res->exp.rflags;
 	res->exp.rflags = ((n->rflags | c->flags_virt) & ~(uint64_t)REGMAP_FLAGS_USER) |
 			  (written_flags & REGMAP_FLAGS_USER);
+	dt_expect_jump(c, res);
 }
 
 static void dt_vec_native(struct dt_case *c, struct dt_result *res, unsigned xlen)

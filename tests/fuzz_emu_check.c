@@ -364,7 +364,11 @@ static bool fz_run_check(const struct fuzz_case *c, const struct fz_ref *ref,
 	if (!memchr(written + REGMAP_OFF_RIP, 1, 8)) {
 		uint64_t target = 0;
 
-		if (!ref->branch && run->cpu.rip != next)
+		/* with TF a repeated string instruction may stop after one element, on itself */
+		bool stepped = ref->string && (c->cpu.rflags & REGMAP_FLAGS_TF) &&
+			       run->cpu.rip == c->cpu.rip;
+
+		if (!ref->branch && run->cpu.rip != next && !stepped)
 			FAIL("rip %#llx, next instruction %#llx",
 			     (unsigned long long)run->cpu.rip, (unsigned long long)next);
 		if (ref->branch) {

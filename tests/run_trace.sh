@@ -77,6 +77,19 @@ expect_in err "^regmap-run:   0x[0-9a-f]* <t_add_rcx>  *1  add$" "--stats: the a
 expect_in err "^regmap-run:   [0-9]*  *[0-9]*  *4$" "--stats: one thread, 4 instructions"
 expect_in err "cost: [0-9.]* us in regmap-run per SIGSEGV stop served (4 stops" "--stats: cost"
 
+# no map access: no empty tables; counts in the singular where they are one
+run $RR --stats sh -c 'trap "" USR1; kill -USR1 $$'
+expect_status 0 "--stats, no map access, one signal"
+expect_in err "^regmap-run: stats: 0 instructions emulated (0 decode cache hits), 0 map accesses, 1 signal delivered, 0 real faults$" \
+	"--stats: 1 signal, in the singular"
+expect_not_in err "register  *reads\\|instruction site\\|thread  *process" "--stats: no empty tables"
+expect_in err "^regmap-run:   (1 traced thread did not use the map)$" "--stats: the thread that did not use the map"
+run $RR --stats "$T_DIR/t_exit" 0
+expect_status 0 "--stats, one instruction"
+expect_in err "^regmap-run: stats: 1 instruction emulated (0 decode cache hits), 2 map accesses, " \
+	"--stats: 1 instruction, in the singular"
+expect_in err "per SIGSEGV stop served (1 stop, " "--stats: 1 stop, in the singular"
+
 run $RR --backtrace-on-access=t_add_rcx $T
 expect_status 0 "--backtrace-on-access=t_add_rcx"
 expect_in err "\] access to rcx at 0x[0-9a-f]* <t_add_rcx>: add qword ptr \[0x8\], 0x3$" \
