@@ -15,11 +15,12 @@
 #include <asm/prctl.h>
 
 #include "lib_internal.h"
+#include "rewrite.h"
 
 #define LIB_RFLAGS_RF	0x10000ull
 
 /* gregs[] index of each map register (the ucontext order is not the map's). */
-static const uint8_t lib_greg[16] = {
+const uint8_t lib_greg[16] = {
 	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
 	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
 };
@@ -94,7 +95,7 @@ static void lib_seg_bases(const uint8_t *code, size_t len, struct regmap_cpu *cp
  */
 static bool lib_candidate(int sig, const siginfo_t *si)
 {
-	if (si->si_code <= 0)
+	if (si->si_code <= 0 || sig == SIGFPE)
 		return false;
 	if (sig == SIGBUS)
 		return si->si_code != BUS_MCEERR_AO;
@@ -167,6 +168,8 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	lib_mem_init(&m, uc);
 	lib_mem_ops(&ops, &m);
 	len = lib_read_code(&m, rip, code, sizeof(code));
+	/* a site being or having been rewritten: the instruction that faulted */
+	len = lib_rw_orig(rip, code, len);
 	if (!len) {
 		lib_chain(sig, si, uc);
 		return;
@@ -192,6 +195,8 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	switch (st) {
 	case REGMAP_EMU_OK:
 		lib_cpu_to_uc(&cpu, uc);
+		if (regmap_emu_insn_const_addr(&insn))
+			lib_rw_consider(rip, &insn, code, tf);
 		/*
 		 * TF was set when the instruction started: the CPU traps after
 		 * it, before the next one runs (sigreturn would let the next
@@ -233,11 +238,15 @@ void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	int saved_errno = errno;
+	struct regmap_rw_fixup fix;
+	bool planted;
 	stack_t ss;
 
 	if (lib_mem_fixup(sig, si, uc))
 		return;
-	if (!lib_candidate(sig, si)) {
+	/* a fault inside a rewritten site's native code: as if the site trapped */
+	planted = lib_rw_planted(si, uc, &fix);
+	if (!planted && !lib_candidate(sig, si)) {
 		lib_chain(sig, si, uc);
 	} else if ((uc->uc_stack.ss_flags & SS_DISABLE) && lib_altstack_ensure(&ss) > 0) {
 		/*
@@ -248,6 +257,8 @@ void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 		 */
 		uc->uc_stack = ss;
 	} else {
+		if (planted)
+			lib_rw_rewind(uc, &fix);
 		lib_emulate(sig, si, uc);
 	}
 	errno = saved_errno;
