@@ -91,11 +91,18 @@ void dt_expect_jump(const struct dt_case *c, struct dt_result *res)
 	}
 }
 
+/* The count register of a string instruction: ecx with 0x67, else rcx. */
+static uint64_t dt_str_count_mask(const struct dt_case *c)
+{
+	return c->insn.a32 ? 0xffffffffull : ~0ull;
+}
+
 /* A repeated string instruction single-stepped (TF): one iteration of several. */
 static bool dt_str_step(const struct dt_case *c)
 {
 	return c->form->enc == DT_ENC_STRING && c->insn.rep &&
-	       (c->in.rflags & REGMAP_FLAGS_TF) && c->in.gpr[REGMAP_RCX] > 1;
+	       (c->in.rflags & REGMAP_FLAGS_TF) &&
+	       (c->in.gpr[REGMAP_RCX] & dt_str_count_mask(c)) > 1;
 }
 
 static bool dt_expect(const struct dt_case *c, const uint64_t nat_in[16], struct dt_result *res)
@@ -144,7 +151,8 @@ static bool dt_expect(const struct dt_case *c, const uint64_t nat_in[16], struct
 		bool ended = (op == 0xa6 || op == 0xae) &&
 			     (c->insn.rep == 0xf3) != !!(n->rflags & REGMAP_FLAGS_ZF);
 
-		res->exp.gpr[REGMAP_RCX] = c->in.gpr[REGMAP_RCX] - 1;
+		/* with 0x67 the count is ecx, and writing it clears rcx's top half */
+		res->exp.gpr[REGMAP_RCX] = (c->in.gpr[REGMAP_RCX] - 1) & dt_str_count_mask(c);
 		if (!ended)
 			res->exp.rip = res->addr;
 	}
