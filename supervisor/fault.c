@@ -232,24 +232,38 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	enum regmap_emu_status st;
 	siginfo_t si;
 	char why[256];
-	bool hit = false;
+	bool hit = false, have_regs = false;
 
 	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0)
 		return -errno;
 	/* kill(), tgkill(), sigqueue(): a signal, not a fault */
 	if (si.si_code <= 0)
-		return SIGSEGV;
+		return si.si_signo;
 
 	memset(&f, 0, sizeof(f));
 	f.tid = tid;
-	f.signo = SIGSEGV;
+	f.signo = si.si_signo;
 	f.si = &si;
 	f.bytes = bytes;
-	if (surely_not_map(&si)) {
+	/*
+	 * A fault (SIGSEGV, SIGBUS, SIGFPE) inside planted code: the thread
+	 * is moved back to the site, whose original instruction is emulated
+	 * as if it had trapped (doc/REWRITE.md section 4).
+	 */
+	if (sup_rw_planted(s)) {
+		if (ptrace(PTRACE_GETREGS, tid, NULL, &ur) < 0)
+			return -errno;
+		have_regs = true;
+		f.nbytes = sup_rw_rewind(s, tid, &si, &ur, bytes);
+	}
+	if (!f.nbytes && si.si_signo != SIGSEGV)
+		return si.si_signo;	/* the program's own SIGBUS or SIGFPE */
+	f.signo = SIGSEGV;
+	if (!f.nbytes && surely_not_map(&si)) {
 		f.status = REGMAP_EMU_NOT_MAP;
 		return real_fault(s, &f, bytes);
 	}
-	if (ptrace(PTRACE_GETREGS, tid, NULL, &ur) < 0)
+	if (!have_regs && ptrace(PTRACE_GETREGS, tid, NULL, &ur) < 0)
 		return -errno;
 	f.rip = ur.rip;
 	if (ur.cs != USER_CS_64) {
@@ -258,7 +272,11 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		return real_fault(s, &f, bytes);
 	}
 
-	f.nbytes = sup_read_code(tid, ur.rip, bytes, sizeof(bytes));
+	if (!f.nbytes) {
+		f.nbytes = sup_read_code(tid, ur.rip, bytes, sizeof(bytes));
+		/* a thread that faulted on a site just before it was rewritten */
+		f.nbytes = sup_rw_orig(s, tid, ur.rip, bytes, f.nbytes);
+	}
 	insn = f.nbytes ? sup_cache_get(s->cache, ur.rip, bytes, f.nbytes, &st, &hit) : NULL;
 	f.insn = insn;
 	if (!insn) {
@@ -309,6 +327,8 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		sup_detail_count(s, tid, f.rip, insn, &res);
 	if (s->cfg.trace)
 		sup_report_trace(s, tid, f.rip, insn, &res);
+	if (!s->cfg.no_rewrite)
+		sup_rw_after(s, tid, f.rip, insn, bytes, f.tf ? REGMAP_FLAGS_TF : 0);
 	if (f.tf)
 		return trap_after(s, tid, cpu.rip);
 	return 0;

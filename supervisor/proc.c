@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "near.h"
 #include "sup_internal.h"
 
 long sup_proc_status_long(pid_t pid, const char *key)
@@ -132,4 +133,28 @@ int sup_proc_find_mapping(pid_t pid, uint64_t addr, struct sup_mapping *m)
 	}
 	fclose(f);
 	return ret;
+}
+
+int sup_proc_near(pid_t pid, struct regmap_near *n)
+{
+	char path[64], line[512];
+	struct regmap_maps_line m;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strcspn(line, "\n");
+
+		if (regmap_maps_parse(line, len, &m))
+			regmap_near_feed(n, &m);
+		/* the rest of a line longer than the buffer */
+		while (line[len] != '\n' && fgets(line, sizeof(line), f))
+			len = strcspn(line, "\n");
+	}
+	fclose(f);
+	regmap_near_done(n);
+	return 0;
 }

@@ -52,6 +52,7 @@ void sup_session_free(struct sup_session *s)
 	s->detail = NULL;
 	free(s->bt_hits);
 	s->bt_hits = NULL;
+	sup_as_free_all(s);
 	sup_threads_free(&s->threads);
 	sup_procs_free(s);
 }

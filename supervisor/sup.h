@@ -57,6 +57,13 @@ struct sup_config {
 	 * real fault.
 	 */
 	bool map_absolute;
+	/*
+	 * Native-speed sites (doc/REWRITE.md): a constant-address map site
+	 * is rewritten into native code at its rewrite_threshold-th
+	 * emulated execution (0 means 1), unless no_rewrite.
+	 */
+	bool no_rewrite;
+	unsigned rewrite_threshold;
 	int cpu;		/* CPU for tracer and target, or SUP_CPU_AUTO/NONE */
 	/* Receives every message; text has no "regmap-run:" prefix, no newline. */
 	void (*report)(void *ctx, enum sup_msg kind, const char *text);
@@ -89,6 +96,7 @@ struct sup_symcache;
 struct sup_symbols;
 struct sup_detail;
 struct sup_procs;
+struct sup_as;
 
 /* A traced thread (threads.c). */
 struct sup_thread {
@@ -97,6 +105,7 @@ struct sup_thread {
 	bool traced;		/* still traced by us (false once it exited or we let go) */
 	bool let_go;		/* sup_detach_all() detached it (tgid is then known) */
 	uint64_t accesses;	/* emulated map instructions (--stats) */
+	struct sup_as *as;	/* its address space (aspace.c), NULL if not known */
 };
 
 struct sup_threads {
@@ -128,6 +137,8 @@ struct sup_session {
 	struct sup_detail *detail;	/* --stats counters, or NULL */
 	uint64_t *bt_hits;	/* accesses each --backtrace-on-access site matched */
 	struct sup_procs *procs;	/* per-process records (procs.c) */
+	struct sup_as *aspaces;		/* address spaces (aspace.c) */
+	unsigned rw_planted;		/* rewritten sites with rewind points, all spaces */
 };
 
 /*

@@ -174,7 +174,8 @@ for sig in TERM HUP; do
 	D=$TMP/threads.$sig; mkdir "$D"
 	$T threads "$D" >"$TMP/t.out" & tpid=$!
 	wait_file "$D/ready"
-	$RR --stats -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+	# every access counted: none may run natively (--no-rewrite)
+	$RR --no-rewrite --stats -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
 	wait_grep "$TMP/rr.err" "^regmap-run: attached to $tpid ([0-9]* threads)$"
 	touch "$D/go"
 	wait $tpid; status=$?

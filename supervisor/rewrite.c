@@ -1,0 +1,410 @@
+/*
+ * Native-speed sites under regmap-run (doc/REWRITE.md section 6): after
+ * a constant-address map site has been emulated threshold times, it is
+ * rewritten into native code (emulator/rewrite.h) in the program's
+ * memory, and never traps again.
+ *
+ * Rewriting a site: the checks (the rewriter's verdict, the options
+ * that must see every access, the mapping the code is in), a stub slot
+ * (a page mapped near the site by a system call injected into the
+ * faulting thread), then with every task of the address space stopped
+ * and none standing inside the site's bytes: the stub, then the
+ * replacement, through /proc/PID/mem.  The faulting thread is stopped
+ * already (it is being served); when it is the only task of its space,
+ * nothing else has to stop.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+
+#include "near.h"
+#include "sup_internal.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+
+#define RW_PAGE		4096ull
+#define RW_SLOTS	(RW_PAGE / REGMAP_RW_STUB_MAX)
+
+const char *sup_rw_why_str(unsigned why)
+{
+	if (why < REGMAP_RW_NREASONS)
+		return regmap_rw_reason_str(why);
+	if (why >= SUP_RW_WHY_CODE && why < SUP_RW_WHY_WRITE)
+		return regmap_near_code_str(why - SUP_RW_WHY_CODE);
+	switch (why) {
+	case SUP_RW_WHY_OFF:
+		return "--no-rewrite";
+	case SUP_RW_WHY_TRACE:
+		return "--trace shows every access";
+	case SUP_RW_WHY_BT:
+		return "--backtrace-on-access shows every access";
+	case SUP_RW_WHY_WATCH:
+		return "a gdb watchpoint on the map bytes it touches";
+	case SUP_RW_WHY_BREAK:
+		return "a gdb breakpoint inside the instruction";
+	case SUP_RW_WHY_WRITE:
+		return "the kernel refused to write the code";
+	case SUP_RW_WHY_PAGE:
+		return "no page for its stub could be mapped within 2 GiB";
+	case SUP_RW_WHY_BUSY:
+		return "the other threads could not be stopped (yet)";
+	case SUP_RW_WHY_INSIDE:
+		return "another thread stood inside the instruction";
+	case SUP_RW_WHY_STEP:
+		return "it ran with the trap flag set (single-stepping)";
+	case SUP_RW_WHY_UNKNOWN:
+		return "the thread's address space was not known yet";
+	}
+	return "unknown reason";
+}
+
+bool sup_rw_planted(const struct sup_session *s)
+{
+	return s->rw_planted != 0;
+}
+
+/* Forget what was done at e: the program wrote other code there. */
+static void site_reset(struct sup_session *s, struct sup_as *as, struct sup_rw_site *e,
+		       const uint8_t *bytes, unsigned len)
+{
+	if ((e->state == SUP_RW_INPLACE || e->state == SUP_RW_STUB) && e->nrewind) {
+		as->planted--;
+		s->rw_planted--;
+	}
+	e->state = SUP_RW_COUNTING;
+	e->why = 0;
+	e->count = 0;
+	e->stub = 0;
+	e->nrewind = 0;
+	e->len = (uint8_t)len;
+	memcpy(e->orig, bytes, len);
+}
+
+size_t sup_rw_orig(struct sup_session *s, pid_t tid, uint64_t rip, uint8_t *bytes, size_t nbytes)
+{
+	struct sup_as *as;
+	struct sup_rw_site *e;
+
+	if (!s->aspaces || !(as = sup_as_of(s, tid)) || !as->used ||
+	    !(e = sup_as_site(as, rip, false)) ||
+	    (e->state != SUP_RW_INPLACE && e->state != SUP_RW_STUB))
+		return nbytes;
+	if (nbytes >= e->len && !memcmp(bytes, e->bytes, e->len)) {
+		memcpy(bytes, e->orig, e->len);
+		return e->len;
+	}
+	/* changed by the program since: a new instruction, counted afresh */
+	site_reset(s, as, e, bytes, 0);
+	return nbytes;
+}
+
+/* ---- stubs ---- */
+
+/* A free slot in one of as's stub pages within reach of site, or 0. */
+static uint64_t slot_near(struct sup_as *as, uint64_t site, unsigned *pi)
+{
+	for (unsigned i = 0; i < as->npage; i++)
+		if (as->page_used[i] < RW_SLOTS && regmap_near_reach(site, as->page[i])) {
+			*pi = i;
+			return as->page[i] + as->page_used[i] * REGMAP_RW_STUB_MAX;
+		}
+	return 0;
+}
+
+/* Map a stub page at want in tid's address space: its first slot, or 0. */
+static uint64_t page_new(struct sup_session *s, pid_t tid, struct sup_as *as, uint64_t want,
+			 unsigned *pi)
+{
+	long args[6] = { (long)want, RW_PAGE, PROT_READ | PROT_EXEC,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0 };
+	long ret;
+
+	if (!want || sup_inject_syscall(s, tid, SYS_mmap, args, &ret) < 0)
+		return 0;
+	if ((uint64_t)ret != want) {
+		/* a kernel without MAP_FIXED_NOREPLACE took the address as a hint */
+		if (ret > 0 || ret < -4095) {
+			long un[6] = { ret, RW_PAGE };
+
+			sup_inject_syscall(s, tid, SYS_munmap, un, &ret);
+		}
+		return 0;
+	}
+	if (sup_as_add_page(as, want) < 0)
+		return 0;
+	*pi = as->npage - 1;
+	return want;
+}
+
+/* ---- every task of the address space stopped ---- */
+
+/* Is t one whose memory may be as's?  Unknown spaces count: better stopped. */
+static bool in_space(const struct sup_thread *t, const struct sup_as *as)
+{
+	return t->tid > 0 && t->traced && (t->as == as || !t->as);
+}
+
+/*
+ * Stop every task of as but tid (which is in a ptrace-stop already).
+ * Returns 0 with them stopped, or -EBUSY (try again at a later trap).
+ * When tid is the only task, nothing is to be done.
+ */
+static int space_stop(struct sup_session *s, pid_t tid, struct sup_as *as)
+{
+	for (unsigned i = 0; i < s->threads.size; i++) {
+		const struct sup_thread *t = &s->threads.slot[i];
+
+		if (t->tid != tid && in_space(t, as))
+			return -EBUSY;
+	}
+	return 0;
+}
+
+static void space_resume(struct sup_session *s, struct sup_as *as)
+{
+	(void)s;
+	(void)as;
+}
+
+/* Does a stopped task of as stand strictly inside (site, site + len)? */
+static bool someone_inside(struct sup_session *s, pid_t tid, struct sup_as *as, uint64_t site,
+			   unsigned len)
+{
+	for (unsigned i = 0; i < s->threads.size; i++) {
+		const struct sup_thread *t = &s->threads.slot[i];
+		struct user_regs_struct r;
+
+		if (t->tid == tid || !in_space(t, as) ||
+		    ptrace(PTRACE_GETREGS, t->tid, NULL, &r) < 0)
+			continue;
+		if (r.rip > site && r.rip < site + len)
+			return true;
+	}
+	return false;
+}
+
+/* ---- rewriting a site ---- */
+
+static void note(struct sup_session *s, pid_t tid, struct sup_rw_site *e, unsigned state,
+		 unsigned why)
+{
+	e->state = (uint8_t)state;
+	e->why = (uint8_t)why;
+	if (s->detail)
+		sup_detail_rewrite(s, tid, e->rip, state, why);
+}
+
+/* Rewrite e (whose instruction is insn): 0, or why not (e->state says for how long). */
+static unsigned rewrite(struct sup_session *s, pid_t tid, struct sup_as *as,
+			struct sup_rw_site *e, const struct regmap_emu_insn *insn, uint64_t rflags)
+{
+	struct regmap_rw_plan plan;
+	struct regmap_near near;
+	enum regmap_rw_reason reason;
+	enum regmap_rw_kind kind = regmap_rw_classify(insn, &reason);
+	uint64_t site = e->rip, stub = 0;
+	unsigned pi = 0, why = 0;
+
+	if (kind == REGMAP_RW_TRAP)
+		return reason;
+	if (s->cfg.trace)
+		return SUP_RW_WHY_TRACE;
+	if (s->cfg.n_bt_sites && sup_bt_site_match(s, tid, site))
+		return SUP_RW_WHY_BT;
+	if (rflags & REGMAP_FLAGS_TF)
+		return SUP_RW_WHY_STEP;
+	if (kind == REGMAP_RW_STUB)
+		stub = slot_near(as, site, &pi);
+	regmap_near_init(&near, site, e->len, kind == REGMAP_RW_STUB && !stub);
+	if (sup_proc_near(tid, &near) < 0)
+		return SUP_RW_WHY_BUSY;
+	if (near.code != REGMAP_NEAR_CODE_OK)
+		return SUP_RW_WHY_CODE + near.code;
+	if (kind == REGMAP_RW_STUB && !stub && !(stub = page_new(s, tid, as, near.page, &pi)))
+		return SUP_RW_WHY_PAGE;
+	if (regmap_rw_plan(insn, site, stub, &plan) == REGMAP_RW_TRAP)
+		return plan.reason;
+
+	if (space_stop(s, tid, as) < 0)
+		return SUP_RW_WHY_BUSY;
+	if (someone_inside(s, tid, as, site, plan.len)) {
+		why = SUP_RW_WHY_INSIDE;
+	} else if (plan.kind == REGMAP_RW_STUB &&
+		   (as->page_used[pi]++,
+		    sup_mem_write_code(tid, stub, plan.slot, REGMAP_RW_STUB_MAX) < 0)) {
+		why = SUP_RW_WHY_WRITE;
+	} else if (sup_mem_write_code(tid, site, plan.bytes, plan.len) < 0) {
+		why = SUP_RW_WHY_WRITE;
+	}
+	space_resume(s, as);
+	if (why)
+		return why;
+
+	memcpy(e->bytes, plan.bytes, plan.len);
+	e->stub = plan.stub;
+	e->map_off = plan.map_off;
+	e->map_len = plan.map_len;
+	e->nrewind = plan.nrewind;
+	memcpy(e->rewind, plan.rewind, sizeof(e->rewind));
+	if (e->nrewind) {
+		as->planted++;
+		s->rw_planted++;
+	}
+	note(s, tid, e, plan.kind == REGMAP_RW_STUB ? SUP_RW_STUB : SUP_RW_INPLACE, 0);
+	return 0;
+}
+
+static bool transient(unsigned why)
+{
+	return why >= SUP_RW_WHY_BUSY;
+}
+
+void sup_rw_after(struct sup_session *s, pid_t tid, uint64_t rip,
+		  const struct regmap_emu_insn *insn, const uint8_t *bytes, uint64_t rflags)
+{
+	struct sup_as *as = sup_as_of(s, tid);
+	unsigned len = regmap_emu_insn_len(insn), why;
+	struct sup_rw_site *e;
+
+	if (!as) {
+		if (s->detail)
+			sup_detail_rewrite(s, tid, rip, SUP_RW_COUNTING, SUP_RW_WHY_UNKNOWN);
+		return;
+	}
+	e = sup_as_site(as, rip, true);
+	if (!e)
+		return;
+	if (e->len != len || memcmp(e->orig, bytes, len))
+		site_reset(s, as, e, bytes, len);
+	/* kept, or rewritten and this was a thread that faulted before the change */
+	if (e->state != SUP_RW_COUNTING)
+		return;
+	if (++e->count < (s->cfg.rewrite_threshold ? s->cfg.rewrite_threshold : 1))
+		return;
+	why = rewrite(s, tid, as, e, insn, rflags);
+	if (why)
+		note(s, tid, e, transient(why) ? SUP_RW_COUNTING : SUP_RW_KEPT, why);
+}
+
+/* ---- faults inside planted code (doc/REWRITE.md section 4) ---- */
+
+static bool in_stub(pid_t tid, struct sup_as *as, uint64_t rip, uint64_t rsp,
+		    struct regmap_rw_fixup *fix)
+{
+	uint8_t slot[REGMAP_RW_STUB_MAX];
+	uint64_t at = rip & ~(uint64_t)(REGMAP_RW_STUB_MAX - 1);
+
+	for (unsigned i = 0; i < as->npage; i++)
+		if (rip - as->page[i] < RW_PAGE)
+			return sup_mem_read(&tid, at, slot, sizeof(slot)) == 0 &&
+			       regmap_rw_slot_fixup(slot, at, rip, rsp, fix);
+	return false;
+}
+
+static bool in_site(struct sup_as *as, uint64_t rip, uint64_t rsp, struct regmap_rw_fixup *fix)
+{
+	for (unsigned i = 0; i < as->size; i++) {
+		struct sup_rw_site *e = &as->site[i];
+		struct regmap_rw_plan p;
+
+		if (!e->rip || e->state != SUP_RW_INPLACE || !e->nrewind ||
+		    rip - e->rip >= e->len)
+			continue;
+		/* what regmap_rw_rewind_at() needs of the plan */
+		p.kind = REGMAP_RW_INPLACE;
+		p.site = e->rip;
+		p.stub = 0;
+		p.len = e->len;
+		memcpy(p.orig, e->orig, e->len);
+		p.nrewind = e->nrewind;
+		memcpy(p.rewind, e->rewind, sizeof(p.rewind));
+		return regmap_rw_rewind_at(&p, rip, rsp, fix);
+	}
+	return false;
+}
+
+size_t sup_rw_rewind(struct sup_session *s, pid_t tid, const siginfo_t *si,
+		     struct user_regs_struct *ur, uint8_t *bytes)
+{
+	struct sup_as *as = sup_as_of(s, tid);
+	struct regmap_rw_fixup fix;
+	struct regmap_cpu cpu;
+
+	if (!s->rw_planted || si->si_code <= 0 || !as || !as->planted)
+		return 0;
+	if (!in_stub(tid, as, ur->rip, ur->rsp, &fix) && !in_site(as, ur->rip, ur->rsp, &fix))
+		return 0;
+	sup_regs_to_cpu(ur, &cpu);
+	if (fix.reg < 16 && sup_mem_read(&tid, fix.reg_addr, &cpu.gpr[fix.reg], 8) < 0)
+		return 0;
+	cpu.gpr[REGMAP_RSP] += fix.rsp_add;
+	cpu.rip = fix.site;
+	sup_regs_from_cpu(ur, &cpu);
+	/* the thread is at the site now, whatever the emulation gives */
+	if (ptrace(PTRACE_SETREGS, tid, NULL, ur) < 0)
+		return 0;
+	memcpy(bytes, fix.orig, fix.len);
+	return fix.len;
+}
+
+/* ---- putting sites back ---- */
+
+static int revert(struct sup_session *s, pid_t tgid, bool by_map, uint64_t lo, uint64_t hi)
+{
+	struct sup_as *as = NULL;
+	int n = 0;
+
+	for (unsigned i = 0; i < s->threads.size && !as; i++) {
+		const struct sup_thread *t = &s->threads.slot[i];
+
+		if (t->tid > 0 && t->traced && t->tgid == tgid)
+			as = t->as;
+	}
+	if (!as)
+		return 0;
+	for (unsigned i = 0; i < as->size; i++) {
+		struct sup_rw_site *e = &as->site[i];
+		uint64_t a = by_map ? e->map_off : e->rip;
+		uint64_t b = by_map ? a + e->map_len : a + e->len;
+
+		if (!e->rip || (e->state != SUP_RW_INPLACE && e->state != SUP_RW_STUB) ||
+		    b <= lo || a >= hi)
+			continue;
+		if (sup_mem_write_code(tgid, e->rip, e->orig, e->len) < 0)
+			return -EPERM;
+		/* a thread at a rewind point inside the site goes back to its start */
+		for (unsigned j = 0; j < s->threads.size; j++) {
+			const struct sup_thread *t = &s->threads.slot[j];
+			struct user_regs_struct r;
+
+			if (t->tid > 0 && t->traced && t->as == as &&
+			    ptrace(PTRACE_GETREGS, t->tid, NULL, &r) == 0 &&
+			    r.rip > e->rip && r.rip < e->rip + e->len) {
+				r.rip = e->rip;
+				ptrace(PTRACE_SETREGS, t->tid, NULL, &r);
+			}
+		}
+		site_reset(s, as, e, e->orig, e->len);
+		/* the watchpoint or breakpoint must see every execution from now on */
+		e->state = SUP_RW_KEPT;
+		e->why = by_map ? SUP_RW_WHY_WATCH : SUP_RW_WHY_BREAK;
+		n++;
+	}
+	return n;
+}
+
+int sup_rw_revert_offsets(struct sup_session *s, pid_t tgid, unsigned off, unsigned len)
+{
+	return revert(s, tgid, true, off, (uint64_t)off + len);
+}
+
+int sup_rw_revert_range(struct sup_session *s, pid_t tgid, uint64_t addr, uint64_t len)
+{
+	return revert(s, tgid, false, addr, addr + len);
+}
