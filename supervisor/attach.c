@@ -41,7 +41,7 @@ static int seize(pid_t tid, const struct sup_config *cfg)
 	long opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD;
 
 	if (cfg->follow_forks)
-		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE;
 	return ptrace(PTRACE_SEIZE, tid, NULL, (void *)opts) < 0 ? -errno : 0;
 }
 
@@ -230,6 +230,10 @@ int sup_detach_all(struct sup_session *s)
 	uint64_t deadline = now_ms() + 3000;
 	int detached = 0;
 
+	/* threads the world holds go on first; their queued stops come below */
+	for (unsigned i = 0; i < s->threads.size; i++)
+		s->threads.slot[i].wstay = false;
+	sup_world_resume(s);
 	for (unsigned i = 0; i < s->threads.size; i++) {
 		struct sup_thread *t = &s->threads.slot[i];
 
@@ -241,7 +245,7 @@ int sup_detach_all(struct sup_session *s)
 	}
 	while (count_traced(s)) {
 		int st;
-		pid_t tid = waitpid(-1, &st, __WALL | WNOHANG);
+		pid_t tid = sup_wait_opts(s, &st, WNOHANG);
 
 		if (tid < 0 && errno == EINTR)
 			continue;

@@ -68,7 +68,7 @@ static int seize(pid_t pid, const struct sup_config *cfg)
 		    PTRACE_O_TRACESYSGOOD;
 
 	if (cfg->follow_forks)
-		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE;
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) < 0)
 		return -errno;
 	return 0;

@@ -17,7 +17,12 @@
  * No decision needs a per-thread table: each depends only on the stop
  * itself, and waitpid() returning ECHILD says that nothing is left.  The
  * thread table (threads.c) is kept up to date on the rare events (new
- * task, exit, exec) for detaching and --stats, never per access.
+ * task, exit, exec, vfork) for detaching, --stats and stopping the
+ * world, never per access.
+ *
+ * Waiting and resuming go through world.c (sup_wait, sup_resume,
+ * sup_listen): while the world is stopped, a held thread's resume is
+ * deferred and events that came in meanwhile are handed out in order.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,7 +60,7 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 	}
 	if (deliver)
 		s->stats.signals++;
-	ptrace(PTRACE_CONT, tid, NULL, (void *)(long)deliver);
+	sup_resume(s, tid, deliver);
 	if (t0 && !deliver)
 		sup_detail_time(s, now_ns() - t0);
 }
@@ -92,6 +97,18 @@ static void exec_done(struct sup_session *s, pid_t tid)
 	sup_proc_exec(s, tid);
 }
 
+/*
+ * A thread blocked in vfork() runs no code until its child has exec'd or
+ * exited (PTRACE_EVENT_VFORK_DONE): stopping the world must not wait for it.
+ */
+static void in_vfork(struct sup_session *s, pid_t tid, bool in)
+{
+	struct sup_thread *t = sup_thread_get(&s->threads, tid, in);
+
+	if (t)
+		t->in_vfork = in;
+}
+
 static void handle_stop(struct sup_session *s, pid_t tid, int status)
 {
 	int sig = WSTOPSIG(status);
@@ -102,31 +119,42 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 		break;
 	case PTRACE_EVENT_STOP:
 		if (is_stop_signal(sig)) {
-			ptrace(PTRACE_LISTEN, tid, NULL, NULL);
+			sup_listen(s, tid);
 		} else {
 			/* maybe a new task's first stop, before its parent's event */
 			sup_thread_mark(&s->threads, tid, true);
-			ptrace(PTRACE_CONT, tid, NULL, NULL);
+			sup_resume(s, tid, 0);
 		}
 		break;
 	case PTRACE_EVENT_EXEC:
 		exec_done(s, tid);
-		ptrace(PTRACE_CONT, tid, NULL, NULL);
+		sup_resume(s, tid, 0);
 		break;
+	case PTRACE_EVENT_VFORK:
+		in_vfork(s, tid, true);
+		/* fall through */
 	case PTRACE_EVENT_CLONE:
 	case PTRACE_EVENT_FORK:
-	case PTRACE_EVENT_VFORK:
 		new_task(s, tid);
-		ptrace(PTRACE_CONT, tid, NULL, NULL);
+		sup_resume(s, tid, 0);
 		break;
-	default:	/* VFORK_DONE */
-		ptrace(PTRACE_CONT, tid, NULL, NULL);
+	case PTRACE_EVENT_VFORK_DONE:
+		in_vfork(s, tid, false);
+		sup_resume(s, tid, 0);
+		break;
+	default:
+		sup_resume(s, tid, 0);
 		break;
 	}
 }
 
+/* Thread tid ended with wait status status. */
 void sup_note_exit(struct sup_session *s, pid_t tid, int status)
 {
+	struct sup_thread *t = sup_thread_get(&s->threads, tid, false);
+
+	if (t)
+		sup_world_forget(s, t);
 	sup_as_drop(s, tid);
 	sup_thread_mark(&s->threads, tid, false);
 	/* a leader's end is reported after all its threads': the process is gone */
@@ -135,6 +163,14 @@ void sup_note_exit(struct sup_session *s, pid_t tid, int status)
 		s->status = status;
 		s->pid_done = true;
 	}
+}
+
+void sup_handle_event(struct sup_session *s, pid_t tid, int status)
+{
+	if (WIFEXITED(status) || WIFSIGNALED(status))
+		sup_note_exit(s, tid, status);
+	else if (WIFSTOPPED(status))
+		handle_stop(s, tid, status);
 }
 
 int sup_run(struct sup_session *s)
@@ -147,7 +183,7 @@ int sup_run(struct sup_session *s)
 			sup_detach_all(s);
 			return 0;
 		}
-		tid = waitpid(-1, &status, __WALL);
+		tid = sup_wait(s, &status);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -155,12 +191,7 @@ int sup_run(struct sup_session *s)
 				break;
 			return -errno;
 		}
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			sup_note_exit(s, tid, status);
-			continue;
-		}
-		if (WIFSTOPPED(status))
-			handle_stop(s, tid, status);
+		sup_handle_event(s, tid, status);
 	}
 	/* attached processes are not our children: their end is no error */
 	return s->pid_done || s->attached ? 0 : -ECHILD;

@@ -14,6 +14,7 @@ int sup_session_init(struct sup_session *s, const struct sup_config *cfg)
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
 	s->pinned_cpu = -1;
+	s->world.sigfd = -1;
 	s->cache = sup_cache_new();
 	if (!s->cache || sup_xstate_init(s) < 0)
 		goto nomem;
@@ -53,6 +54,7 @@ void sup_session_free(struct sup_session *s)
 	free(s->bt_hits);
 	s->bt_hits = NULL;
 	sup_as_free_all(s);
+	sup_world_free(s);
 	sup_threads_free(&s->threads);
 	sup_procs_free(s);
 }

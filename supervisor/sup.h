@@ -106,6 +106,43 @@ struct sup_thread {
 	bool let_go;		/* sup_detach_all() detached it (tgid is then known) */
 	uint64_t accesses;	/* emulated map instructions (--stats) */
 	struct sup_as *as;	/* its address space (aspace.c), NULL if not known */
+	/* stopping the world (world.c) */
+	uint8_t wstate;		/* SUP_W_* */
+	bool wsds;		/* held in a signal-delivery-stop (wsig can go with the resume) */
+	bool wstay;		/* stays held at sup_world_resume() */
+	bool in_vfork;		/* blocked in vfork() until its child execs or exits */
+	bool wmember;		/* in the scope of the stop numbered wgen */
+	unsigned wgen;
+	unsigned wqueued;	/* events of it in the world's queue */
+	int wsig;		/* signal to deliver when the world resumes it */
+	/* the gdb server (gdb_*.c) */
+	bool step;		/* resume with PTRACE_SINGLESTEP */
+	unsigned drgen;		/* debug registers applied (gdb_watch.c) */
+};
+
+/* One waitpid() result the world queued (world.c). */
+struct sup_event {
+	pid_t tid;
+	int status;
+};
+
+/* Which threads sup_world_stop_scope() stops. */
+enum sup_world_scope {
+	SUP_WORLD_ALL,		/* every traced thread of the session */
+	SUP_WORLD_PROCESS,	/* the threads of one process (thread group) */
+	SUP_WORLD_MM,		/* the threads sharing one address space */
+};
+
+struct sup_world {
+	bool stopped;		/* some threads are held */
+	bool drain;		/* sup_wait() hands out queued events of held threads */
+	enum sup_world_scope scope;
+	pid_t key;		/* scope's process id or thread id */
+	pid_t except;		/* the thread the caller of the last stop holds */
+	unsigned gen;		/* bumped at each stop: invalidates sup_thread.wmember */
+	struct sup_event *queue;
+	unsigned qhead, qlen, qcap;
+	int sigfd;		/* signalfd for SIGCHLD, or -1 until needed */
 };
 
 struct sup_threads {
@@ -139,6 +176,7 @@ struct sup_session {
 	struct sup_procs *procs;	/* per-process records (procs.c) */
 	struct sup_as *aspaces;		/* address spaces (aspace.c) */
 	unsigned rw_planted;		/* rewritten sites with rewind points, all spaces */
+	struct sup_world world;		/* stopping every thread (world.c) */
 };
 
 /*

@@ -177,12 +177,100 @@ pid_t sup_thread_tgid(struct sup_session *s, pid_t tid);
 
 /* ---- thread table (threads.c) ---- */
 
-/* The entry of tid; with add, create it if missing (NULL only if out of memory). */
+/*
+ * The entry of tid; with add, create it if missing (NULL only if out of
+ * memory).  Adding a thread may move every entry (see threads.c).
+ */
 struct sup_thread *sup_thread_get(struct sup_threads *t, pid_t tid, bool add);
 void sup_thread_del(struct sup_threads *t, pid_t tid);
 /* Record that tid is (no longer) traced by us; adds it if traced. */
 void sup_thread_mark(struct sup_threads *t, pid_t tid, bool traced);
 void sup_threads_free(struct sup_threads *t);
+
+/* ---- stopping the world (world.c) ---- */
+
+/* sup_thread.wstate */
+enum {
+	SUP_W_NONE = 0,		/* the loop's: running, or in a stop being handled */
+	SUP_W_PENDING,		/* interrupted, its stop not seen yet */
+	SUP_W_HELD,		/* stopped and held; resumed by sup_world_resume() */
+	SUP_W_HELD_LISTEN,	/* held in a group-stop: PTRACE_LISTEN again at resume */
+	SUP_W_RUN,		/* let go by a partial resume while others stay held */
+};
+
+/*
+ * Stop every traced thread of the session that is running (all-stop);
+ * threads already in a ptrace-stop that the loop has not resumed yet
+ * (e.g. the one being served, named by except; 0 for none) stay as they
+ * are.  Events that waitpid() returns meanwhile for other reasons (a
+ * signal-delivery-stop, a new clone, an exit, a SIGSEGV map access) are
+ * queued, not lost; the threads they belong to are in a ptrace-stop and
+ * count as stopped.  New threads created meanwhile end up stopped too;
+ * a thread in a group-stop is held in it; a thread blocked in vfork()
+ * counts as stopped.  The stopped threads stay stopped until
+ * sup_world_resume().  Returns 0, -EBUSY if the world is already
+ * stopped with another scope, or -errno.
+ */
+int sup_world_stop(struct sup_session *s, pid_t except);
+/*
+ * The same for the threads of one scope: SUP_WORLD_PROCESS stops the
+ * threads of the process of thread key, SUP_WORLD_MM the threads that
+ * share key's address space (kcmp(KCMP_VM); the process where kcmp is
+ * not available).  Threads outside the scope run on and their events
+ * are handed to the loop as usual.  Stopping again with the same scope
+ * while stopped stops the threads a partial resume let go.
+ */
+int sup_world_stop_scope(struct sup_session *s, pid_t except,
+			 enum sup_world_scope scope, pid_t key);
+/*
+ * Resume what sup_world_stop() stopped, exactly as each was running
+ * before: a thread stopped by PTRACE_INTERRUPT is PTRACE_CONT'ed with no
+ * signal, one whose resume the loop deferred (sup_resume()) gets the
+ * signal the loop meant to deliver, a thread in a group-stop is put back
+ * into it with PTRACE_LISTEN, a thread with .step set is single-stepped.
+ * Threads with .wstay set stay held (the world stays stopped for them).
+ * Queued events are handed to the event loop by sup_wait(), in order.
+ */
+int sup_world_resume(struct sup_session *s);
+/*
+ * The caller has tid in a ptrace-stop (wait status status) and gives it
+ * to the stopped world: it is held until sup_world_resume().
+ */
+void sup_world_hold(struct sup_session *s, pid_t tid, int status);
+/* Is the world holding tid (stopped, its resume deferred)? */
+bool sup_world_holds(struct sup_session *s, struct sup_thread *t);
+/* Does tid belong to the stopped world's scope? */
+bool sup_world_member(struct sup_session *s, struct sup_thread *t);
+/* Any queued event of a thread in the stopped world's scope? */
+bool sup_world_queued(struct sup_session *s);
+/*
+ * The event loop's waitpid(-1, ..., __WALL | options): queued events
+ * first.  While the world is stopped, events of held threads are queued
+ * rather than returned, unless s->world.drain is set (then those of
+ * threads without .wstay are returned, and their resumes deferred).
+ */
+pid_t sup_wait(struct sup_session *s, int *status);
+pid_t sup_wait_opts(struct sup_session *s, int *status, int options);
+/*
+ * The loop's way to continue a tracee after a stop (PTRACE_CONT with
+ * sig, or PTRACE_SINGLESTEP when .step is set), and to leave it in a
+ * group-stop (PTRACE_LISTEN).  For a thread the stopped world holds, the
+ * resume is recorded and done by sup_world_resume().
+ */
+void sup_resume(struct sup_session *s, pid_t tid, int sig);
+void sup_listen(struct sup_session *s, pid_t tid);
+/* A signalfd that is readable when SIGCHLD is pending (SIGCHLD blocked), or -errno. */
+int sup_sigchld_fd(struct sup_session *s);
+/* Read the signalfd empty (before a waitpid(WNOHANG) drain). */
+void sup_sigchld_clear(struct sup_session *s);
+/* Forget a thread's world state (it exited, or we let go of it). */
+void sup_world_forget(struct sup_session *s, struct sup_thread *t);
+void sup_world_free(struct sup_session *s);
+
+/* ---- the event loop (loop.c) ---- */
+
+/* One waitpid() result: decide and resume (sup_run() is sup_wait() + this). */
+void sup_handle_event(struct sup_session *s, pid_t tid, int status);
 
 /* ---- --stats and --backtrace-on-access (stats.c, btsite.c) ---- */
 

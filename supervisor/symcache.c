@@ -51,7 +51,8 @@ void sup_symcache_flush(struct sup_symcache *c, pid_t tgid)
 
 pid_t sup_thread_tgid(struct sup_session *s, pid_t tid)
 {
-	struct sup_thread *t = sup_thread_get(&s->threads, tid, true);
+	/* a lookup, never an insertion: callers hold pointers into the table */
+	struct sup_thread *t = sup_thread_get(&s->threads, tid, false);
 	long tgid;
 
 	if (t && t->tgid)

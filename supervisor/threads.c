@@ -9,7 +9,9 @@
  * A thread that exits stays in the table (traced = false) so its counts
  * reach the --stats summary.  Open addressing with linear probing; it
  * grows at 1/2 load.  sup_thread_del() leaves a tombstone so probe
- * chains stay intact.
+ * chains stay intact.  Only inserting a thread can grow the table, which
+ * moves every entry: a pointer from sup_thread_get() stays valid until
+ * the next call that adds a thread not yet in the table.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,31 +61,38 @@ struct sup_thread *sup_thread_get(struct sup_threads *t, pid_t tid, bool add)
 
 	if (tid <= 0)
 		return NULL;
-	if (add && (t->used + 1) * 2 > t->size && grow(t) < 0)
-		return NULL;
-	if (!t->size)
-		return NULL;
-	mask = t->size - 1;
-	for (i = hash_tid(tid, mask);; i = (i + 1) & mask) {
-		struct sup_thread *e = &t->slot[i];
-
-		if (e->tid == tid)
-			return e;
-		if (e->tid == TID_DELETED && !grave)
-			grave = e;
-		if (e->tid == TID_EMPTY) {
-			if (!add)
+	for (;;) {
+		if (!t->size) {
+			if (!add || grow(t) < 0)
 				return NULL;
-			if (!grave) {
-				grave = e;
-				t->used++;
-			}
-			memset(grave, 0, sizeof(*grave));
-			grave->tid = tid;
-			t->live++;
-			return grave;
 		}
+		mask = t->size - 1;
+		for (i = hash_tid(tid, mask);; i = (i + 1) & mask) {
+			struct sup_thread *e = &t->slot[i];
+
+			if (e->tid == tid)
+				return e;
+			if (e->tid == TID_DELETED && !grave)
+				grave = e;
+			if (e->tid == TID_EMPTY)
+				break;
+		}
+		if (!add)
+			return NULL;
+		/* only an insertion grows the table (and moves every entry) */
+		if (grave || (t->used + 1) * 2 <= t->size)
+			break;
+		if (grow(t) < 0)
+			return NULL;
 	}
+	if (!grave) {
+		grave = &t->slot[i];
+		t->used++;
+	}
+	memset(grave, 0, sizeof(*grave));
+	grave->tid = tid;
+	t->live++;
+	return grave;
 }
 
 void sup_thread_del(struct sup_threads *t, pid_t tid)
