@@ -10,8 +10,8 @@
  * faulting thread), then with every task of the address space stopped
  * and none standing inside the site's bytes: the stub, then the
  * replacement, through /proc/PID/mem.  The faulting thread is stopped
- * already (it is being served); when it is the only task of its space,
- * nothing else has to stop.
+ * already (it is being served); the others of its address space are
+ * stopped with world.c (doc/GDB.md section 3), unless it is alone there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -151,36 +151,36 @@ static bool in_space(const struct sup_thread *t, const struct sup_as *as)
 }
 
 /*
- * Stop every task of as but tid (which is in a ptrace-stop already).
- * Returns 0 with them stopped, or -EBUSY (try again at a later trap).
- * When tid is the only task, nothing is to be done.
+ * Stop every task of as but tid (which is in a ptrace-stop already, being
+ * served): 1 if the world (world.c) was stopped for it, 0 if tid is the
+ * only task (nothing else can run the code), -EBUSY if the world is
+ * stopped already (gdb holds it) or cannot be: try again at a later trap.
  */
 static int space_stop(struct sup_session *s, pid_t tid, struct sup_as *as)
 {
-	for (unsigned i = 0; i < s->threads.size; i++) {
+	bool alone = true;
+
+	for (unsigned i = 0; i < s->threads.size && alone; i++) {
 		const struct sup_thread *t = &s->threads.slot[i];
 
-		if (t->tid != tid && in_space(t, as))
-			return -EBUSY;
+		alone = t->tid == tid || !in_space(t, as);
 	}
-	return 0;
+	if (alone)
+		return 0;
+	if (s->world.stopped || sup_world_stop_scope(s, tid, SUP_WORLD_MM, tid) < 0)
+		return -EBUSY;
+	return 1;
 }
 
-static void space_resume(struct sup_session *s, struct sup_as *as)
-{
-	(void)s;
-	(void)as;
-}
-
-/* Does a stopped task of as stand strictly inside (site, site + len)? */
-static bool someone_inside(struct sup_session *s, pid_t tid, struct sup_as *as, uint64_t site,
-			   unsigned len)
+/* Does a stopped task of tid's space stand strictly inside (site, site + len)? */
+static bool someone_inside(struct sup_session *s, pid_t tid, uint64_t site, unsigned len)
 {
 	for (unsigned i = 0; i < s->threads.size; i++) {
-		const struct sup_thread *t = &s->threads.slot[i];
+		struct sup_thread *t = &s->threads.slot[i];
 		struct user_regs_struct r;
 
-		if (t->tid == tid || !in_space(t, as) ||
+		/* a task out of the stopped scope is not in a ptrace-stop: GETREGS fails */
+		if (t->tid <= 0 || t->tid == tid || !t->traced || !sup_world_member(s, t) ||
 		    ptrace(PTRACE_GETREGS, t->tid, NULL, &r) < 0)
 			continue;
 		if (r.rip > site && r.rip < site + len)
@@ -210,6 +210,7 @@ static unsigned rewrite(struct sup_session *s, pid_t tid, struct sup_as *as,
 	enum regmap_rw_kind kind = regmap_rw_classify(insn, &reason);
 	uint64_t site = e->rip, stub = 0;
 	unsigned pi = 0, why = 0;
+	int stopped;
 
 	if (kind == REGMAP_RW_TRAP)
 		return reason;
@@ -231,9 +232,10 @@ static unsigned rewrite(struct sup_session *s, pid_t tid, struct sup_as *as,
 	if (regmap_rw_plan(insn, site, stub, &plan) == REGMAP_RW_TRAP)
 		return plan.reason;
 
-	if (space_stop(s, tid, as) < 0)
+	stopped = space_stop(s, tid, as);
+	if (stopped < 0)
 		return SUP_RW_WHY_BUSY;
-	if (someone_inside(s, tid, as, site, plan.len)) {
+	if (stopped && someone_inside(s, tid, site, plan.len)) {
 		why = SUP_RW_WHY_INSIDE;
 	} else if (plan.kind == REGMAP_RW_STUB &&
 		   (as->page_used[pi]++,
@@ -242,7 +244,8 @@ static unsigned rewrite(struct sup_session *s, pid_t tid, struct sup_as *as,
 	} else if (sup_mem_write_code(tid, site, plan.bytes, plan.len) < 0) {
 		why = SUP_RW_WHY_WRITE;
 	}
-	space_resume(s, as);
+	if (stopped)
+		sup_world_resume(s);
 	if (why)
 		return why;
 
@@ -285,8 +288,12 @@ void sup_rw_after(struct sup_session *s, pid_t tid, uint64_t rip,
 	/* kept, or rewritten and this was a thread that faulted before the change */
 	if (e->state != SUP_RW_COUNTING)
 		return;
-	if (++e->count < (s->cfg.rewrite_threshold ? s->cfg.rewrite_threshold : 1))
+	if (++e->count < (s->cfg.rewrite_threshold ? s->cfg.rewrite_threshold : 1)) {
+		/* --stats: a site below the threshold, not one never judged */
+		if (e->count == 1 && s->detail)
+			sup_detail_rewrite(s, tid, rip, SUP_RW_COUNTING, 0);
 		return;
+	}
 	why = rewrite(s, tid, as, e, insn, rflags);
 	if (why)
 		note(s, tid, e, transient(why) ? SUP_RW_COUNTING : SUP_RW_KEPT, why);

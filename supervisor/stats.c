@@ -250,7 +250,7 @@ static void report_sites(struct sup_session *s)
 			list[n++] = &d->site[i];
 	qsort(list, n, sizeof(list[0]), by_count);
 	if (n || d->other_sites)
-		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %-10s %s", "instruction site", "count",
+		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %-12s %s", "instruction site", "count",
 			 "mnemonic", s->cfg.no_rewrite ? "" : "native code");
 	for (unsigned i = 0; i < n; i++) {
 		char where[128], native[160];
@@ -258,7 +258,7 @@ static void report_sites(struct sup_session *s)
 		snprintf(where, sizeof(where), "0x%" PRIx64 "%s%s%s", list[i]->rip,
 			 list[i]->sym[0] ? " <" : "", list[i]->sym, list[i]->sym[0] ? ">" : "");
 		native_of(s, list[i], native, sizeof(native));
-		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64 "  %-10s %s", where, list[i]->count,
+		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64 "  %-12s %s", where, list[i]->count,
 			 list[i]->mnemonic, native);
 	}
 	if (d->other_sites)
