@@ -2,12 +2,11 @@
  * The memory map around a map site (near.h): is the site's code
  * rewritable, and which free page near it can hold its stubs.
  *
- * Free pages are searched in the gaps between mappings.  A gap above
- * [heap] is left alone (brk grows into it), and so is a gap below
- * [stack] (the stack grows down into it, and the kernel keeps a guard
- * gap there).  Below the site is preferred: below a program's first
- * segment the address space is empty for gigabytes, while the space
- * above its last segment is where brk() puts the heap.
+ * Free pages are searched in the gaps between mappings, away from where
+ * [heap] grows up (brk) and [stack] grows down (with the kernel's guard
+ * gap).  Below the site is preferred: below a program's first segment
+ * the address space is empty for gigabytes, while the space above its
+ * last segment is where brk() puts the heap.
  */
 #include "near.h"
 
@@ -19,6 +18,9 @@
  */
 #define NEAR_LOW	0x100000ull
 #define NEAR_HIGH	0x7ffffffff000ull
+/* room left to the heap above [heap] and to the stack below [stack] */
+#define NEAR_HEAP_ROOM	(64ull << 20)
+#define NEAR_STACK_ROOM	(256ull << 20)
 /* rel32 reach, less a page and an instruction of margin */
 #define NEAR_REACH	(0x7fffffffull - NEAR_PAGE - 32)
 
@@ -98,30 +100,40 @@ bool regmap_near_reach(uint64_t site, uint64_t page)
 	       back > -(int64_t)NEAR_REACH && back < (int64_t)NEAR_REACH;
 }
 
-static void gap(struct regmap_near *n, uint64_t a, uint64_t b)
+/*
+ * The gap [a, b) between two mappings.  Below the site its highest page
+ * is the candidate, above the site its lowest.  The heap grows up from
+ * the end of [heap] and the stack down from the start of [stack]: a
+ * page there would stop them, so it is taken only far enough away.
+ */
+static void gap(struct regmap_near *n, uint64_t a, uint64_t b, bool after_heap,
+		bool before_stack)
 {
-	uint64_t cand;
+	uint64_t lo, cand;
 
-	if (a < NEAR_LOW)
-		a = NEAR_LOW;
+	lo = a < NEAR_LOW ? NEAR_LOW : a;
 	if (b > NEAR_HIGH)
 		b = NEAR_HIGH;
-	a = (a + NEAR_PAGE - 1) & ~(NEAR_PAGE - 1);
+	lo = (lo + NEAR_PAGE - 1) & ~(NEAR_PAGE - 1);
 	b &= ~(NEAR_PAGE - 1);
-	if (b <= a)
+	if (b <= lo)
 		return;
 	if (b <= n->site) {
 		cand = b - NEAR_PAGE;
+		if ((after_heap && cand - a < NEAR_HEAP_ROOM) || before_stack)
+			return;
 		if (cand > n->below && regmap_near_reach(n->site, cand))
 			n->below = cand;
-	} else if (a >= n->site_end) {
-		cand = a;
+	} else if (lo >= n->site_end) {
+		cand = lo;
+		if (after_heap || (before_stack && b - cand < NEAR_STACK_ROOM))
+			return;
 		if ((!n->above || cand < n->above) && regmap_near_reach(n->site, cand))
 			n->above = cand;
 	}
 }
 
-static enum regmap_near_code code_of(const char *perms)
+enum regmap_near_code regmap_near_code_of(const char perms[4])
 {
 	if (perms[1] == 'w')
 		return REGMAP_NEAR_CODE_WRITABLE;
@@ -132,6 +144,15 @@ static enum regmap_near_code code_of(const char *perms)
 	return REGMAP_NEAR_CODE_OK;
 }
 
+enum regmap_near_code regmap_near_code_flags(uint64_t vma_flags)
+{
+	/* PROCMAP_QUERY_VMA_READABLE 1, _WRITABLE 2, _EXECUTABLE 4, _SHARED 8 */
+	char perms[4] = { vma_flags & 1 ? 'r' : '-', vma_flags & 2 ? 'w' : '-',
+			  vma_flags & 4 ? 'x' : '-', vma_flags & 8 ? 's' : 'p' };
+
+	return regmap_near_code_of(perms);
+}
+
 void regmap_near_feed(struct regmap_near *n, const struct regmap_maps_line *m)
 {
 	/* the site's bytes, in address order: each must be in a good mapping */
@@ -140,12 +161,12 @@ void regmap_near_feed(struct regmap_near *n, const struct regmap_maps_line *m)
 		if (m->start > n->covered) {
 			n->code = REGMAP_NEAR_CODE_UNMAPPED;
 		} else {
-			n->code = code_of(m->perms);
+			n->code = regmap_near_code_of(m->perms);
 			n->covered = m->end;
 		}
 	}
-	if (n->want_page && m->start > n->prev_end && !n->prev_heap && !m->stack)
-		gap(n, n->prev_end, m->start);
+	if (n->want_page && m->start > n->prev_end)
+		gap(n, n->prev_end, m->start, n->prev_heap, m->stack);
 	if (m->end > n->prev_end) {
 		n->prev_end = m->end;
 		n->prev_heap = m->heap;
@@ -156,8 +177,8 @@ void regmap_near_done(struct regmap_near *n)
 {
 	if (n->code == REGMAP_NEAR_CODE_OK && n->covered < n->site_end)
 		n->code = REGMAP_NEAR_CODE_UNMAPPED;
-	if (n->want_page && !n->prev_heap)
-		gap(n, n->prev_end, NEAR_HIGH);
+	if (n->want_page)
+		gap(n, n->prev_end, NEAR_HIGH, n->prev_heap, false);
 	n->page = n->below ? n->below : n->above;
 }
 

@@ -53,6 +53,24 @@ struct regmap_near {
 	uint64_t below, above;		/* best free pages below and above the site */
 };
 
+/* What a mapping with these /proc/PID/maps permissions ("r-xp") allows. */
+enum regmap_near_code regmap_near_code_of(const char perms[4]);
+
+/*
+ * PROCMAP_QUERY (Linux 6.11, linux/fs.h): the mapping at an address from
+ * one ioctl on /proc/PID/maps instead of reading and parsing the whole
+ * file.  Declared here for older headers (the ABI is fixed): the
+ * appliers run the ioctl, regmap_near_code_flags() reads its vma_flags.
+ */
+struct regmap_procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define REGMAP_PROCMAP_QUERY	_IOWR('f', 17, struct regmap_procmap_query)
+enum regmap_near_code regmap_near_code_flags(uint64_t vma_flags);
+
 void regmap_near_init(struct regmap_near *n, uint64_t site, unsigned len, bool want_page);
 void regmap_near_feed(struct regmap_near *n, const struct regmap_maps_line *m);
 void regmap_near_done(struct regmap_near *n);

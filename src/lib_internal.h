@@ -135,6 +135,8 @@ int lib_rw_os_write(uint64_t addr, const void *buf, size_t len);
 void lib_rw_os_sync(void);
 uint64_t lib_rw_os_page(uint64_t want);
 int lib_rw_os_maps(struct regmap_near *n, char *buf, size_t size, char *line, size_t line_max);
+/* What the mappings at [site, site + len) allow (enum regmap_near_code), -1 if unknown. */
+int lib_rw_os_code(uint64_t site, unsigned len);
 
 /* lib_report.c: the one-line message for an instruction regmap cannot emulate */
 void lib_report_unsupported(const struct regmap_emu_insn *insn, int decoded, uint64_t rip);

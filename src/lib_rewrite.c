@@ -326,7 +326,7 @@ static void lib_rw_do(uint64_t site, const struct regmap_emu_insn *insn, const u
 	enum regmap_rw_kind kind;
 	unsigned len = regmap_emu_insn_len(insn), pi = 0;
 	uint64_t stub = 0;
-	int st = e ? atomic_load(&e->state) : 0;
+	int st = e ? atomic_load(&e->state) : 0, allows;
 
 	/* another thread did it while this one was emulating */
 	if (st == RW_WRITING || st == RW_DONE)
@@ -337,8 +337,12 @@ static void lib_rw_do(uint64_t site, const struct regmap_emu_insn *insn, const u
 	if (kind == REGMAP_RW_STUB)
 		stub = lib_rw_slot(site, &pi);
 	regmap_near_init(near, site, len, kind == REGMAP_RW_STUB && !stub);
-	if (lib_rw_os_maps(near, lib_rw.buf, sizeof(lib_rw.buf), lib_rw.line,
-			   sizeof(lib_rw.line)) < 0)
+	/* one ioctl where the kernel can, else the whole memory map */
+	allows = stub || kind == REGMAP_RW_INPLACE ? lib_rw_os_code(site, len) : -1;
+	if (allows >= 0)
+		near->code = allows;
+	else if (lib_rw_os_maps(near, lib_rw.buf, sizeof(lib_rw.buf), lib_rw.line,
+				sizeof(lib_rw.line)) < 0)
 		return;	/* out of file descriptors, maybe: another time */
 	if (near->code != REGMAP_NEAR_CODE_OK)
 		goto never;

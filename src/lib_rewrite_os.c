@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/membarrier.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,6 +21,7 @@
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE	0x100000
 #endif
+
 
 /*
  * The process the file descriptor and the membarrier registration belong
@@ -34,7 +36,9 @@ static struct {
 	int fd;
 	dev_t dev;
 	ino_t ino;
-} lib_os = { 0, -1, 0, 0 };
+	int maps;		/* /proc/self/maps for PROCMAP_QUERY, -1 if none */
+	bool no_query;		/* the kernel has no PROCMAP_QUERY */
+} lib_os = { 0, -1, 0, 0, -1, false };
 
 static int lib_membarrier(int cmd)
 {
@@ -69,7 +73,39 @@ static int lib_os_open(void)
 	}
 	lib_os.fd = fd;
 	lib_os.pid = pid;
+	/*
+	 * The maps file of this process (one of another one answers for its
+	 * mm); not closed if it came from the parent: it may be one of the
+	 * program's files by now, as above.
+	 */
+	lib_os.maps = lib_os.no_query ? -1 : open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	return 0;
+}
+
+int lib_rw_os_code(uint64_t site, unsigned len)
+{
+	uint64_t at = site;
+
+	if (lib_os_open() < 0 || lib_os.maps < 0)
+		return -1;
+	while (at < site + len) {
+		struct regmap_procmap_query q;
+
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_addr = at;
+		if (ioctl(lib_os.maps, REGMAP_PROCMAP_QUERY, &q) < 0) {
+			if (errno == ENOENT)
+				return REGMAP_NEAR_CODE_UNMAPPED;
+			/* ENOTTY: an older kernel; read the file from now on */
+			lib_os.no_query = errno == ENOTTY || errno == EINVAL;
+			return -1;
+		}
+		if (regmap_near_code_flags(q.vma_flags) != REGMAP_NEAR_CODE_OK)
+			return regmap_near_code_flags(q.vma_flags);
+		at = q.vma_end;
+	}
+	return REGMAP_NEAR_CODE_OK;
 }
 
 int lib_rw_os_write(uint64_t addr, const void *buf, size_t len)

@@ -4,10 +4,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "near.h"
 #include "sup_internal.h"
@@ -157,4 +160,35 @@ int sup_proc_near(pid_t pid, struct regmap_near *n)
 	fclose(f);
 	regmap_near_done(n);
 	return 0;
+}
+
+int sup_proc_code(pid_t pid, uint64_t site, unsigned len)
+{
+	static bool no_query;	/* the kernel has no PROCMAP_QUERY */
+	char path[64];
+	uint64_t at = site;
+	int fd, ret = REGMAP_NEAR_CODE_OK;
+
+	if (no_query)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (at < site + len && ret == REGMAP_NEAR_CODE_OK) {
+		struct regmap_procmap_query q;
+
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_addr = at;
+		if (ioctl(fd, REGMAP_PROCMAP_QUERY, &q) < 0) {
+			no_query = errno == ENOTTY || errno == EINVAL;
+			ret = errno == ENOENT ? REGMAP_NEAR_CODE_UNMAPPED : -1;
+			break;
+		}
+		ret = regmap_near_code_flags(q.vma_flags);
+		at = q.vma_end;
+	}
+	close(fd);
+	return ret;
 }

@@ -210,7 +210,7 @@ static unsigned rewrite(struct sup_session *s, pid_t tid, struct sup_as *as,
 	enum regmap_rw_kind kind = regmap_rw_classify(insn, &reason);
 	uint64_t site = e->rip, stub = 0;
 	unsigned pi = 0, why = 0;
-	int stopped;
+	int stopped, code;
 
 	if (kind == REGMAP_RW_TRAP)
 		return reason;
@@ -223,7 +223,11 @@ static unsigned rewrite(struct sup_session *s, pid_t tid, struct sup_as *as,
 	if (kind == REGMAP_RW_STUB)
 		stub = slot_near(as, site, &pi);
 	regmap_near_init(&near, site, e->len, kind == REGMAP_RW_STUB && !stub);
-	if (sup_proc_near(tid, &near) < 0)
+	/* one ioctl where the kernel can, unless a stub page is to be found */
+	code = kind == REGMAP_RW_INPLACE || stub ? sup_proc_code(tid, site, e->len) : -1;
+	if (code >= 0)
+		near.code = code;
+	else if (sup_proc_near(tid, &near) < 0)
 		return SUP_RW_WHY_BUSY;
 	if (near.code != REGMAP_NEAR_CODE_OK)
 		return SUP_RW_WHY_CODE + near.code;

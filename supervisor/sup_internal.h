@@ -325,6 +325,11 @@ int sup_proc_find_mapping(pid_t pid, uint64_t addr, struct sup_mapping *m);
 /* Feed pid's /proc/PID/maps to n (near.h) and finish it: 0 or -errno. */
 struct regmap_near;
 int sup_proc_near(pid_t pid, struct regmap_near *n);
+/*
+ * What pid's mappings at [site, site + len) allow (enum
+ * regmap_near_code), from PROCMAP_QUERY; -1 if the kernel cannot say so.
+ */
+int sup_proc_code(pid_t pid, uint64_t site, unsigned len);
 
 /* ---- per-process records (procs.c) ---- */
 
