@@ -192,8 +192,11 @@ enum regmap_emu_status regmap_emu_execute(const struct regmap_emu_insn *insn,
  * REGMAP_EMU_FAULT_MF; one that raises a new unmasked x87 exception
  * leaves it pending in the saved state, as the CPU does.  Known
  * inexactness: with MXCSR.UM clear, an exact tiny result raises #XM on
- * the CPU but not here; the x87 FIP/FDP saved are the stub's, rewritten
- * to the instruction's rip and the map address when they changed.
+ * the CPU but not here.  The x87 FIP, FDP and FOP are the instruction's
+ * rip, map address and opcode wherever the CPU keeps them: as XSAVE saved
+ * them, or, where it saves zeros (AMD, without an exception pending), as
+ * an FNSTENV right after the instruction shows them, written into the
+ * area so that the XRSTOR that loads it back gives them to the thread.
  */
 
 /*

@@ -86,10 +86,12 @@ struct emu_vx_frame {
 	uint64_t opts;		/* 0xa8: EMU_VX_RUN_* */
 	uint32_t xm_mask;	/* 0xb0: mxcsr_out bits that abort (unmasked exceptions) */
 	uint32_t aborted;	/* 0xb4: set by the runner when it skipped the XSAVE */
+	uint8_t fenv[28];	/* 0xb8: FNSTENV right after it (if EMU_VX_RUN_FENV) */
 };
 
 #define EMU_VX_RUN_MXCSR	1	/* load mxcsr_run, store mxcsr_out, check xm_mask */
 #define EMU_VX_RUN_VZU		2	/* vzeroupper before returning (AVX state used) */
+#define EMU_VX_RUN_FENV		4	/* FNSTENV after it: the x87 pointers the CPU keeps */
 
 /* regmap_emu_xinit(), optionally with the W^X pool even where RWX works (tests). */
 int emu_vx_xinit(bool force_wx);

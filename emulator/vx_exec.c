@@ -4,10 +4,13 @@
  * copy of the map bytes in a stub slot, run it on the target's state
  * (vx_stub.S), and take the results back (see emu.h and vx.h).
  */
+#include <stddef.h>
 #include <sys/mman.h>
 
 #include "emu_handlers.h"
 #include "vx.h"
+
+_Static_assert(offsetof(struct emu_vx_frame, fenv) == 0xb8, "vx_stub.S: F_FENV");
 
 /* Slots in use: a claim is one compare-and-swap, so signal handlers can nest. */
 static uint64_t emu_vx_busy;
@@ -96,19 +99,32 @@ static uint16_t emu_vx_fop(const uint8_t *b, unsigned len)
 	return i + 1 < len ? (uint16_t)((b[i] & 7) << 8 | b[i + 1]) : 0;
 }
 
-/* The x87 last-instruction pointers name the stub: point them at the target's. */
-static void emu_vx_fix_fip(struct emu_ctx *ctx, uint8_t *a, uint64_t code, uint64_t data)
+/*
+ * The x87 last-instruction pointers name the stub: point them at the
+ * target's instruction and map address.  Where XSAVE stored them (Intel),
+ * they are fixed in place.  Where it did not although the CPU keeps them
+ * (AMD stores FIP, FDP and FOP only with an exception pending, and zero
+ * otherwise), the environment the runner stored right after the
+ * instruction says what the CPU has (low 32 bits): then they are written
+ * into the area, and the XRSTOR that gives the thread its state back
+ * loads them (AMD's XRSTOR does).  So an fnstenv after an emulated fld
+ * shows the fld, as it does after a real one.
+ */
+static void emu_vx_fix_fip(struct emu_ctx *ctx, uint8_t *a, const uint8_t *fenv,
+			   uint64_t code, uint64_t data)
 {
 	const struct emu_insn *insn = ctx->insn;
-	uint64_t rip = ctx->in.rip - insn->len;
-	uint16_t fop = (uint16_t)emu_get(a + 6, 2);
+	uint64_t rip = ctx->in.rip - insn->len, fip = emu_get(a + EMU_XS_FIP, 8);
+	uint64_t fdp = emu_get(a + EMU_XS_FDP, 8);
+	uint16_t fop = (uint16_t)emu_get(a + 6, 2), stub_fop = emu_vx_fop(insn->vx.code, insn->vx.len);
 
-	if (emu_get(a + EMU_XS_FIP, 8) != code)
+	/* each pointer: as saved, or (saved as 0) as the CPU has it */
+	if (fip != code && (fip || emu_get(fenv + 12, 4) != (uint32_t)code))
 		return;
 	memcpy(a + EMU_XS_FIP, &rip, 8);
-	if (emu_get(a + EMU_XS_FDP, 8) == data)
+	if (fdp == data || (!fdp && emu_get(fenv + 20, 4) == (uint32_t)data))
 		memcpy(a + EMU_XS_FDP, &ctx->ea, 8);
-	if (fop == emu_vx_fop(insn->vx.code, insn->vx.len)) {
+	if (fop == stub_fop || (!fop && (emu_get(fenv + 16, 4) >> 16 & 0x7ff) == stub_fop)) {
 		fop = emu_vx_fop(insn->bytes, insn->len);
 		memcpy(a + 6, &fop, 2);
 	}
@@ -197,6 +213,8 @@ static enum regmap_emu_status emu_vx_exec(struct emu_ctx *ctx)
 	}
 	if (rfbm & EMU_XC_AVX)
 		f.opts |= EMU_VX_RUN_VZU;
+	if (vx->flags & EMU_VX_FIP)
+		f.opts |= EMU_VX_RUN_FENV;
 
 	slot = emu_vx_claim();
 	if (slot < 0)
@@ -220,7 +238,7 @@ static enum regmap_emu_status emu_vx_exec(struct emu_ctx *ctx)
 		memcpy(a + EMU_XS_MXCSR, &mxcsr, 4);
 	}
 	if (vx->flags & EMU_VX_FIP)
-		emu_vx_fix_fip(ctx, a, code, data);
+		emu_vx_fix_fip(ctx, a, f.fenv, code, data);
 	for (unsigned i = 0; i < 16; i++)
 		if (i != REGMAP_RSP)
 			ctx->out.gpr[i] = f.gpr[i];

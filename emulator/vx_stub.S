@@ -5,8 +5,9 @@
  *
  *   XRSTOR the target's components (RFBM), optionally put the masked
  *   MXCSR in place, load 15 GPRs and the arithmetic flags, call the slot,
- *   store GPRs and flags, optionally take MXCSR and abort if an unmasked
- *   SIMD exception was raised, XSAVE, and give the caller back a clean
+ *   store GPRs and flags, optionally store the x87 environment, take
+ *   MXCSR and abort if an unmasked SIMD exception was raised, XSAVE, and
+ *   give the caller back a clean
  *   FPU: its own MXCSR and x87 control word, an empty x87 stack, and no
  *   dirty upper AVX state.
  *
@@ -23,6 +24,7 @@
 #define F_OPTS		0xa8
 #define F_XMMASK	0xb0
 #define F_ABORTED	0xb4
+#define F_FENV		0xb8
 
 	.text
 	.globl emu_vx_run
@@ -108,6 +110,18 @@ emu_vx_run:
 	add	$16, %rsp
 	.cfi_adjust_cfa_offset -16
 	cld
+
+	/*
+	 * The x87 instruction and data pointers as the CPU keeps them (AMD's
+	 * XSAVE stores them only with an exception pending).  FNSTENV masks
+	 * every x87 exception; FLDCW puts the control word back (with all
+	 * masked, it cannot raise a pending one itself).
+	 */
+	testl	$4, F_OPTS(%rdi)
+	jz	5f
+	fnstenv	F_FENV(%rdi)
+	fldcw	F_FENV(%rdi)
+5:
 
 	testl	$1, F_OPTS(%rdi)
 	jz	2f

@@ -104,6 +104,24 @@ static void lib_die_on_return(int sig, siginfo_t *si, ucontext_t *uc)
 		lib_die_now(sig);
 }
 
+/*
+ * Call the program's handler with AC set, and clear it again on return
+ * (only libregmap's own code must never run with it).  noinline: nothing
+ * of ours may run between setting AC and the call.
+ */
+static __attribute__((noinline)) void lib_call_ac(const struct sigaction *sa, int sig,
+						  siginfo_t *si, ucontext_t *uc)
+{
+	void (*fn)(int, siginfo_t *, void *) = sa->sa_sigaction;
+
+	__asm__ volatile("pushfq\n\torq $0x40000, (%%rsp)\n\tpopfq" : : : "cc");
+	if (sa->sa_flags & SA_SIGINFO)
+		fn(sig, si, uc);
+	else
+		sa->sa_handler(sig);
+	__asm__ volatile("pushfq\n\tandq $~0x40000, (%%rsp)\n\tpopfq" : : : "cc");
+}
+
 void lib_chain(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	int i = lib_sig_index(sig);
@@ -132,7 +150,10 @@ void lib_chain(int sig, siginfo_t *si, ucontext_t *uc)
 	if (old.sa_flags & SA_RESETHAND)
 		lib_prev_spend(i);
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
-	if (old.sa_flags & SA_SIGINFO)
+	/* the kernel leaves AC as it was in a handler: so does libregmap */
+	if (uc->uc_mcontext.gregs[REG_EFL] & LIB_RFLAGS_AC)
+		lib_call_ac(&old, sig, si, uc);
+	else if (old.sa_flags & SA_SIGINFO)
 		old.sa_sigaction(sig, si, uc);
 	else
 		old.sa_handler(sig);

@@ -234,6 +234,31 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	lib_chain(sig, si, uc);
 }
 
+/*
+ * The entry the kernel calls.  A program may run with the alignment-check
+ * flag (AC) set, and the kernel leaves it set in a signal handler: then
+ * every misaligned access of the handler, the emulator's included, would
+ * raise SIGBUS into this very handler, forever.  So AC is cleared before
+ * any C code runs.  The program's own flags are in the ucontext (sigreturn
+ * restores them); a handler of the program that lib_chain() calls gets
+ * AC back as the kernel would have left it.
+ */
+__asm__(
+	".text\n"
+	".globl lib_on_fault_entry\n"
+	".hidden lib_on_fault_entry\n"
+	".type lib_on_fault_entry, @function\n"
+	"lib_on_fault_entry:\n"
+	"	.cfi_startproc\n"
+	"	pushfq\n"
+	"	.cfi_adjust_cfa_offset 8\n"
+	"	andq $~0x40000, (%rsp)\n"
+	"	popfq\n"
+	"	.cfi_adjust_cfa_offset -8\n"
+	"	jmp lib_on_fault\n"
+	"	.cfi_endproc\n"
+	".size lib_on_fault_entry, . - lib_on_fault_entry\n");
+
 void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;

@@ -21,6 +21,9 @@
 /* x86-64's base page; the map lives in page 0. */
 #define LIB_PAGE_SIZE	4096ul
 
+/* RFLAGS.AC: alignment check */
+#define LIB_RFLAGS_AC	0x40000ull
+
 /*
  * Index of a handled signal in struct lib_state's arrays.  SIGFPE is
  * handled only while sites are rewritten (lib_rewrite.c): a divide
@@ -59,7 +62,8 @@ void lib_prev_get(int i, struct sigaction *sa);
 void lib_prev_set(int i, const struct sigaction *sa);
 void lib_prev_spend(int i);
 
-/* lib_handler.c: the SA_SIGINFO handler for SIGSEGV and SIGBUS (and SIGFPE) */
+/* lib_handler.c: the SA_SIGINFO handler for SIGSEGV and SIGBUS, and SIGFPE (entry: clears AC) */
+void lib_on_fault_entry(int sig, siginfo_t *si, void *uc);
 void lib_on_fault(int sig, siginfo_t *si, void *uc);
 /* gregs[] index of each map register (rax, rcx, ...: the map's order) */
 extern const uint8_t lib_greg[16];

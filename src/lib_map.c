@@ -29,7 +29,7 @@ static const int lib_sigs[LIB_NSIG] = {
 
 static bool lib_is_ours(const struct sigaction *sa)
 {
-	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == lib_on_fault;
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == lib_on_fault_entry;
 }
 
 /* TracerPid from /proc/self/status, 0 if none, -1 if unknown. */
@@ -120,7 +120,7 @@ static int lib_map_addressing(void)
 }
 
 /*
- * Install lib_on_fault() for lib_sigs[i], keeping the program's action as
+ * Install lib_on_fault_entry() for lib_sigs[i], keeping the program's action as
  * "prev" (under lib_lock): 0 or -errno.
  */
 static int lib_install(int i)
@@ -132,7 +132,7 @@ static int lib_install(int i)
 	if (lib_is_ours(&cur))
 		return 0;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = lib_on_fault;
+	sa.sa_sigaction = lib_on_fault_entry;
 	/*
 	 * Nothing blocked, SIGSEGV included: a signal arriving while our
 	 * handler runs starts the program's handler on top of ours, with our

@@ -1,5 +1,6 @@
 /*
- * The per-fault path: a thread is in a SIGSEGV signal-delivery-stop.
+ * The per-fault path: a thread is in a SIGSEGV signal-delivery-stop (or
+ * the SIGBUS of an alignment check).
  *
  * Cost per emulated access: PTRACE_GETSIGINFO, PTRACE_GETREGS, one
  * process_vm_readv of the code bytes, PTRACE_SETREGS, and the
@@ -138,14 +139,16 @@ static int real_fault(struct sup_session *s, struct sup_fault_info *f, uint8_t *
 		set_siginfo(f->tid, SIGFPE, FPE_FLTUNK, f->rip);
 		break;
 	case REGMAP_EMU_FAULT_GP:
+		f->signo = SIGSEGV;
 		set_siginfo(f->tid, SIGSEGV, SI_KERNEL, 0);
 		break;
 	case REGMAP_EMU_MEM_FAULT:
+		f->signo = SIGSEGV;
 		set_siginfo(f->tid, SIGSEGV, mem_fault_code(f->tid, f->fault_addr),
 			    f->fault_addr);
 		break;
 	default:
-		break;	/* the original SIGSEGV, as the CPU raised it */
+		break;	/* the original signal, as the CPU raised it */
 	}
 	/*
 	 * Faults that touch the map are always explained.  Other faults are
@@ -256,9 +259,19 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		have_regs = true;
 		f.nbytes = sup_rw_rewind(s, tid, &si, &ur, bytes);
 	}
-	if (!f.nbytes && si.si_signo != SIGSEGV)
-		return si.si_signo;	/* the program's own SIGBUS or SIGFPE */
-	f.signo = SIGSEGV;
+	if (f.nbytes) {
+		/* the original instruction's faults are those of a map access */
+		f.signo = SIGSEGV;
+	} else if (si.si_signo == SIGFPE ||
+		   (si.si_signo == SIGBUS && si.si_code != BUS_ADRALN)) {
+		/*
+		 * SIGBUS: with AC set, a misaligned access to page 0 raises
+		 * #AC before the page fault; the register form it stands for
+		 * cannot be misaligned, so it is a map access like any other.
+		 * Other SIGBUSes and SIGFPEs are the program's.
+		 */
+		return si.si_signo;
+	}
 	if (!f.nbytes && surely_not_map(&si)) {
 		f.status = REGMAP_EMU_NOT_MAP;
 		return real_fault(s, &f, bytes);

@@ -3,7 +3,8 @@
  * process, and one decision per stop.
  *
  *   signal-delivery-stop, SIGSEGV   -> sup_fault(): emulate or deliver
- *     (SIGFPE, SIGBUS too once sites are rewritten: faults inside native code)
+ *     (or SIGBUS: an alignment check; SIGFPE too once sites are rewritten:
+ *     faults inside native code)
  *   signal-delivery-stop, other     -> deliver the signal unchanged
  *   PTRACE_EVENT_STOP, stop signal  -> group-stop: PTRACE_LISTEN, so the
  *                                      tracee stays stopped until SIGCONT
@@ -52,7 +53,7 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 	int deliver = sig;
 
 	if (sup_fault_wanted(s, sig)) {
-		if (s->detail && sig == SIGSEGV)
+		if (s->detail && sig != SIGFPE)
 			t0 = now_ns();
 		deliver = sup_fault(s, tid);
 		if (deliver < 0)

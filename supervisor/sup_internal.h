@@ -81,16 +81,17 @@ void sup_regs_from_cpu(struct user_regs_struct *ur, const struct regmap_cpu *cpu
 /* ---- the per-fault path (fault.c) ---- */
 
 /*
- * Handle the SIGSEGV signal-delivery-stop of tid: emulate a map access or
- * prepare the signal the program gets.  Returns the signal to continue
- * with (0 after an emulated instruction), or a negative errno if the
- * thread vanished.  Also for SIGBUS and SIGFPE stops when planted code
- * exists (sup_rw_planted()): a fault inside it is served at its site,
- * any other is returned unchanged.
+ * Handle the SIGSEGV (or SIGBUS) signal-delivery-stop of tid: emulate a
+ * map access or prepare the signal the program gets.  Returns the signal
+ * to continue with (0 after an emulated instruction), or a negative errno
+ * if the thread vanished.  SIGFPE stops too when planted code exists
+ * (sup_rw_planted()): a fault inside planted code is served at its site,
+ * any other SIGFPE (or SIGBUS that is not an alignment check) is
+ * returned unchanged.  sup_fault_wanted(): should a stop of sig go here?
  */
 static inline bool sup_fault_wanted(const struct sup_session *s, int sig)
 {
-	return sig == SIGSEGV || ((sig == SIGFPE || sig == SIGBUS) && s->rw_planted);
+	return sig == SIGSEGV || sig == SIGBUS || (sig == SIGFPE && s->rw_planted);
 }
 int sup_fault(struct sup_session *s, pid_t tid);
 

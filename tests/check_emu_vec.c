@@ -179,25 +179,24 @@ START_TEST(avx_alignment_faults)
 END_TEST
 
 /*
- * Does an XSAVE after a native fld record the fld's address as FIP (as
- * the emulator's stub saves the state: XSAVE64)?  Intel: always; AMD:
- * only while an unmasked x87 exception is pending.
+ * Does the CPU keep a native fld's address as FIP (FNSTENV right after it
+ * shows it)?  Intel and AMD do; AMD's XSAVE stores it only while an x87
+ * exception is pending, so the emulator writes it into the area itself.
  */
-static bool native_fld_saves_fip(void)
+static uint32_t native_env[7];
+
+static bool native_fld_keeps_fip(void)
 {
 	static const double one = 1.0;
-	_Alignas(64) uint8_t xa[1024];	/* legacy region and header: component 0 only */
-	uint64_t fld_addr, fip;
+	uint64_t fld_addr;
 
-	memset(xa, 0, sizeof(xa));
 	__asm__ volatile("fninit\n\t"
 			 "lea 1f(%%rip), %0\n"
-			 "1:\tfldl %2\n\t"
-			 "xsave64 %1\n\t"
-			 "fstp %%st(0)"
-			 : "=&r"(fld_addr), "+m"(xa) : "m"(one), "a"(1), "d"(0));
-	memcpy(&fip, xa + 8, 8);
-	return fip == fld_addr;
+			 "1:\tfldl %2\n\t"	/* dd 05 disp32: FOP 0x505 */
+			 "fnstenv %1\n\t"
+			 "fninit"
+			 : "=&r"(fld_addr), "=m"(native_env) : "m"(one));
+	return native_env[3] == (uint32_t)fld_addr;
 }
 
 START_TEST(x87_load_store)
@@ -214,12 +213,15 @@ START_TEST(x87_load_store)
 	memcpy(&fsw, area + 2, 2);
 	ck_assert_uint_eq((fsw >> 11) & 7, 7);	/* TOP */
 	/*
-	 * The saved FPU instruction pointer is the target's, not the stub's,
-	 * where this CPU saves it at all: AMD stores FIP = 0 unless an x87
-	 * exception is pending, so the expectation comes from a native fld.
+	 * The saved FPU instruction and data pointers are the target's
+	 * instruction and map address, not the stub's, where this CPU keeps
+	 * them (the expectation comes from a native fld)
 	 */
 	ck_assert_uint_eq(*(uint64_t *)(void *)(area + 8),
-			  native_fld_saves_fip() ? VEC_RIP : 0);
+			  native_fld_keeps_fip() ? VEC_RIP : 0);
+	/* ... and the opcode, dd 04 (not the stub's dd 05), if the CPU keeps it */
+	if (native_fld_keeps_fip() && (native_env[4] >> 16 & 0x7ff) == 0x505)
+		ck_assert_uint_eq(*(uint16_t *)(void *)(area + 6), 0x504);
 
 	/* fstp qword [0x8]: rcx = the same bits, the stack is empty again */
 	ck_assert_int_eq(RUN(0xdd, 0x1c, 0x25, 0x08, 0, 0, 0), REGMAP_EMU_OK);

@@ -136,30 +136,37 @@ unsigned dt_min_access(const struct dt_case *c)
 	return c->mem_size;
 }
 
-/* The address the access should start at (emulator's view), and the image. */
+/*
+ * The address the access should start at (emulator's view), and the
+ * image: inside the map (64%), partly outside (10%; 40% for the forms
+ * whose size depends on the CPU), outside (21%, half of them within 16
+ * bytes of the map), not canonical (5%).
+ */
 static uint64_t dt_pick_target(struct dt_case *c, struct dt_rng *r, unsigned *kind)
 {
 	unsigned size = c->mem_size, min = dt_min_access(c), k = (unsigned)dt_below(r, 100);
+	unsigned inside = min < size ? 34 : 64, partly = inside + (min < size ? 40 : 10);
+	uint64_t gap = dt_chance(r, 50) ? 16 : DT_JIT_PAGE - 0x100;
 
 	c->img = dt_chance(r, 50) ? DT_IMG_LO : DT_IMG_HI;
-	if (k < 64) {
+	if (k < inside) {
 		*kind = 0;
 		return c->mem_off;
 	}
 	c->img = DT_IMG_HI;
-	if (k < 74 && size > 1) {
+	if (k < partly && size > 1) {
 		*kind = 1;
 		if (min < 2 || dt_chance(r, 50))
 			return REGMAP_MAP_SIZE - (unsigned)dt_range(r, 1, size - 1);
 		c->img = DT_IMG_LO;
 		return -(uint64_t)dt_range(r, 1, min - 1);
 	}
-	if (k < 95) {
+	if (k < partly + 21) {
 		*kind = 2;
 		if (dt_chance(r, 50))
-			return REGMAP_MAP_SIZE + (uint64_t)dt_range(r, 0, DT_JIT_PAGE - 0x100);
+			return REGMAP_MAP_SIZE + dt_below(r, gap);
 		c->img = DT_IMG_LO;
-		return -(uint64_t)(size + dt_range(r, 0, DT_JIT_PAGE - 0x100));
+		return -(uint64_t)(size + dt_below(r, gap));
 	}
 	*kind = 3;	/* far from anything: not canonical, even B higher */
 	return 0x4000000000000000ull | (dt_rand(r) & 0x0000fffffffffff0ull);
