@@ -21,6 +21,12 @@ static const struct emu_insn *rw_insn(const struct regmap_emu_insn *pub)
 	return (const struct emu_insn *)pub->opaque;
 }
 
+/* 16-bit near CALL/JMP (AMD) have no stub shape: in place or trapping. */
+static bool rw_no_stub(const struct rw_site *m)
+{
+	return (m->shape == RW_CALL || m->shape == RW_JMP) && m->s != 8;
+}
+
 enum regmap_rw_kind regmap_rw_classify(const struct regmap_emu_insn *pub,
 				       enum regmap_rw_reason *reason)
 {
@@ -32,6 +38,10 @@ enum regmap_rw_kind regmap_rw_classify(const struct regmap_emu_insn *pub,
 	if (!why) {
 		plan.nrewind = 0;
 		kind = rw_inplace(&m, &plan, false) ? REGMAP_RW_INPLACE : REGMAP_RW_STUB;
+		if (kind == REGMAP_RW_STUB && rw_no_stub(&m)) {
+			kind = REGMAP_RW_TRAP;
+			why = REGMAP_RW_FAR;
+		}
 	}
 	if (reason)
 		*reason = why;
@@ -85,6 +95,7 @@ static enum regmap_rw_kind rw_trap(struct regmap_rw_plan *p, enum regmap_rw_reas
 	p->kind = REGMAP_RW_TRAP;
 	p->reason = why;
 	p->nrewind = 0;
+	p->exits = 0;
 	p->stub_len = 0;
 	p->stack_below = 0;
 	memcpy(p->bytes, p->orig, p->len);
@@ -117,6 +128,8 @@ enum regmap_rw_kind regmap_rw_plan(const struct regmap_emu_insn *pub,
 		return plan->kind;
 	}
 	plan->nrewind = 0;
+	if (rw_no_stub(&m))
+		return rw_trap(plan, REGMAP_RW_FAR);
 	if (!stub)
 		return rw_trap(plan, REGMAP_RW_NO_STUB);
 	if ((stub & (REGMAP_RW_STUB_MAX - 1)) || !rw_rel32_ok(site + 5, stub) ||

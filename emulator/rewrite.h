@@ -80,6 +80,15 @@ struct regmap_rw_rewind {
 };
 
 #define REGMAP_RW_NOREG		0xff
+
+/*
+ * plan->exits: a stub that leaves with RET or IRETQ (to a computed rip,
+ * or to set rflags) returns to an address no CALL pushed, which a
+ * shadow stack (CET) refuses: an applier for a thread with shadow
+ * stacks enabled keeps such sites trapping.
+ */
+#define REGMAP_RW_EXIT_RET	1
+#define REGMAP_RW_EXIT_IRET	2
 #define REGMAP_RW_MAX_REWIND	12
 
 struct regmap_rw_plan {
@@ -100,6 +109,7 @@ struct regmap_rw_plan {
 	 * below the red zone): 0 for in-place replacements.
 	 */
 	uint16_t stack_below;
+	uint8_t exits;			/* REGMAP_RW_EXIT_*: how the stub may leave */
 	uint8_t nrewind;
 	struct regmap_rw_rewind rewind[REGMAP_RW_MAX_REWIND];
 	uint8_t slot[REGMAP_RW_STUB_MAX];	/* REGMAP_RW_STUB: the whole slot to write */

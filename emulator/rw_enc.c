@@ -224,13 +224,6 @@ void rw_push_reg(struct rw_buf *o, unsigned reg)
 	rw_byte(o, (uint8_t)(0x50 + (reg & 7)));
 }
 
-void rw_mov_reg_reg(struct rw_buf *o, unsigned dst, unsigned src)
-{
-	rw_rex(o, true, src, dst, false);
-	rw_byte(o, 0x89);
-	rw_byte(o, (uint8_t)(0xc0 | (src & 7) << 3 | (dst & 7)));
-}
-
 /* call/jmp rel32 (opc E8/E9) placed at address at, to address to. */
 void rw_rel32(struct rw_buf *o, uint8_t opc, uint64_t at, uint64_t to)
 {

@@ -8,10 +8,11 @@
  *                   bytes: mov reg, imm (or lea reg, [rip + x] for all 8)
  *   stack forms     push/call [0x80] -> call N, jmp [0x80] -> nothing,
  *                   push [0x88] -> pushf
+ *   rip writes      mov [0x80], reg -> jmp reg, pop qword [0x80] -> ret
  *
  * The instruction comes first and the NOP after, except for calls: the
  * return address pushed must be N, so the NOP comes first and the call
- * ends at N; its fault, if any, is at site + k, a rewind point.
+ * ends at N.  Either way the instruction is the plan's one rewind point.
  */
 #include "rw_internal.h"
 
@@ -118,11 +119,38 @@ static bool rw_rip_const(const struct rw_site *m, struct rw_buf *o)
 	return rw_mov_imm(o, dst->reg, dst->size, v);
 }
 
+/*
+ * Writes of a whole register to the rip slot, which the emulator treats
+ * as jumps (#GP at the instruction for a non-canonical target, as here):
+ * mov [0x80], reg -> jmp reg, pop qword [0x80] -> ret.
+ */
+static bool rw_rip_jump(const struct rw_site *m, struct rw_buf *o)
+{
+	const struct emu_insn *insn = m->insn;
+	const struct emu_operand *src = &insn->op[1];
+
+	if (m->d != REGMAP_OFF_RIP || m->s != 8)
+		return false;
+	if (m->shape == RW_POP) {
+		rw_byte(o, 0xc3);
+		return true;
+	}
+	if (insn->handler != emu_h_mov || insn->mem != 0 || src->kind != EMU_OP_REG)
+		return false;
+	if (src->reg >= 8)
+		rw_byte(o, 0x41);
+	rw_byte(o, 0xff);
+	rw_byte(o, (uint8_t)(0xe0 | (src->reg & 7)));
+	return true;
+}
+
 /* push/call/jmp through the rip slot, push of the flags. */
 static bool rw_stack_special(const struct rw_site *m, struct rw_buf *o, bool *nop_first)
 {
 	uint64_t v;
 
+	if (m->s != 8 && m->shape != RW_PUSH)
+		return false;				/* 16-bit near branches */
 	if (m->shape == RW_JMP && m->d == REGMAP_OFF_RIP)
 		return true;				/* jumps to N: nothing */
 	if ((m->shape == RW_CALL || (m->shape == RW_PUSH && m->s == 8)) &&
@@ -164,7 +192,8 @@ bool rw_inplace(const struct rw_site *m, struct regmap_rw_plan *plan, bool emit)
 		o.len = 0;
 		o.over = false;
 		nop_first = false;
-		ok = rw_rip_const(m, &o) || rw_stack_special(m, &o, &nop_first);
+		ok = rw_rip_const(m, &o) || rw_rip_jump(m, &o) ||
+		     rw_stack_special(m, &o, &nop_first);
 	}
 	if (!ok || o.over || o.len > insn->len)
 		return false;
@@ -174,13 +203,19 @@ bool rw_inplace(const struct rw_site *m, struct regmap_rw_plan *plan, bool emit)
 	if (nop_first) {
 		rw_nops(&site, insn->len - o.len);
 		rw_put(&site, code, o.len);
-		plan->rewind[plan->nrewind++] = (struct regmap_rw_rewind){
-			.in_stub = 0, .off = (uint8_t)(insn->len - o.len),
-			.rsp_add = 0, .reg = REGMAP_RW_NOREG,
-		};
 	} else {
 		rw_put(&site, code, o.len);
 		rw_nops(&site, insn->len - o.len);
 	}
+	/*
+	 * The instruction's fault is the original's, except that the
+	 * original met its #PF on the map first: with AC set, a push to a
+	 * misaligned rsp faults here but not there.  So its fault, too, goes
+	 * back to the emulator, which gives the original's outcome.
+	 */
+	plan->rewind[plan->nrewind++] = (struct regmap_rw_rewind){
+		.in_stub = 0, .off = (uint8_t)(nop_first ? insn->len - o.len : 0),
+		.rsp_add = 0, .reg = REGMAP_RW_NOREG,
+	};
 	return !site.over && site.len == insn->len;
 }

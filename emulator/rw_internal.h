@@ -86,7 +86,6 @@ void rw_alu_mem_imm32(struct rw_buf *o, unsigned digit, int32_t disp, int32_t im
 void rw_alu_mem_reg(struct rw_buf *o, uint8_t opc, int32_t disp, unsigned reg);	/* op qword [rsp+d], r64 */
 void rw_alu_reg_imm(struct rw_buf *o, unsigned digit, unsigned reg, int32_t imm); /* op r64, imm */
 void rw_sar_reg(struct rw_buf *o, unsigned reg, uint8_t count);
-void rw_mov_reg_reg(struct rw_buf *o, unsigned dst, unsigned src);	/* mov r64, r64 */
 void rw_rel32(struct rw_buf *o, uint8_t opc, uint64_t at, uint64_t to);	/* E8/E9 at address at */
 unsigned rw_jcc_fwd(struct rw_buf *o, unsigned cc);	/* jcc rel32 to be patched; returns where */
 void rw_patch_here(struct rw_buf *o, unsigned where);	/* make that jump land here */

@@ -69,8 +69,6 @@ static enum regmap_rw_reason rw_family(struct rw_site *m)
 		}
 		/* PDEP PEXT SARX SHLX SHRX RORX keep the flags, the rest set them */
 	} else if (h == emu_h_bt) {
-		if (insn->nops > 1 && insn->op[1].kind == EMU_OP_REG)
-			return REGMAP_RW_BITSTRING;
 		m->access = insn->variant == EMU_ALU_NOWRITE ? RW_R : RW_RW;
 	} else if (h == emu_h_xchg) {
 		m->flags_out = false;
@@ -100,8 +98,13 @@ static enum regmap_rw_reason rw_family(struct rw_site *m)
 		m->uses |= RW_BIT(REGMAP_RSP);
 		if (h != emu_h_jmp)
 			m->writes |= RW_BIT(REGMAP_RSP);
-		/* far forms, and near ones with a 16-bit target (the emulator refuses) */
-		if ((h == emu_h_call || h == emu_h_jmp) && insn->op[0].size != 8)
+		/*
+		 * Far forms: the emulator refuses them.  Near ones with a
+		 * 16-bit target (0x66 on AMD) are left to the register form
+		 * (rw_inplace.c), which the CPU runs the same way.
+		 */
+		if ((h == emu_h_call || h == emu_h_jmp) && insn->op[0].size != 8 &&
+		    insn->op[0].size != 2)
 			return REGMAP_RW_FAR;
 	} else if (h == emu_h_vx) {
 		return REGMAP_RW_VECTOR;
@@ -130,6 +133,10 @@ enum regmap_rw_reason rw_model(const struct emu_insn *insn, uint64_t site,
 		return REGMAP_RW_NOT_CONST;
 	if (insn->raw.vex == EMU_RAW_OTHER || insn->raw.map > 3)
 		return insn->handler == emu_h_vx ? REGMAP_RW_VECTOR : REGMAP_RW_ENCODING;
+
+	/* before the address: the word a bit string reaches is elsewhere */
+	if (insn->handler == emu_h_bt && insn->nops > 1 && insn->op[1].kind == EMU_OP_REG)
+		return REGMAP_RW_BITSTRING;
 
 	op = &insn->op[insn->mem];
 	d = (uint64_t)op->disp & emu_mask(insn->addr_size);

@@ -238,6 +238,7 @@ void rw_g_exit_ret(struct rw_gen *g, int rip_off, int rsp_add)
 {
 	int imm = RW_L + rsp_add - rip_off - 8;
 
+	g->plan->exits |= REGMAP_RW_EXIT_RET;
 	rw_g_t_restore(g);
 	rw_g_lea_rsp(g, rip_off);
 	rw_g_mem(g, rip_off, 8);
@@ -253,6 +254,7 @@ void rw_g_exit_ret(struct rw_gen *g, int rip_off, int rsp_add)
  */
 void rw_g_exit_iret(struct rw_gen *g, int rip_off, int rsp_add, bool rsp_dynamic)
 {
+	g->plan->exits |= REGMAP_RW_EXIT_IRET;
 	if (rip_off < 0)
 		rw_g_store_imm64(g, RW_FR_IRET, g->m->next);
 	else

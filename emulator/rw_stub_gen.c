@@ -1,10 +1,10 @@
 /*
- * The stub shapes (doc/REWRITE.md 3.2, 3.7): the generic stack-copy
- * scheme, and PUSH, POP, CALL, JMP, which use rsp implicitly.  Each
- * copies the map slots it needs into the image in its frame, runs the
- * instruction (or its data movement) on the image, copies back what was
- * written, map write last, and leaves through one of the exits of
- * rw_stub.c.  Writes of the rip slot are checked for a canonical target
+ * The stub shapes (doc/REWRITE.md 3.2, 3.7, 3.8): the generic stack-copy
+ * scheme, PUSH, POP, CALL, JMP, which use rsp implicitly, and
+ * CMPXCHG16B.  Each copies the map slots it needs into the image in its
+ * frame, runs the instruction (or its data movement) on the image, copies
+ * back what was written, map write last, and leaves through one of the
+ * exits of rw_stub.c.  Writes of the rip slot are checked for a canonical target
  * first: the emulator would jump there, so a bad one goes to the
  * fallback (the emulator) instead of faulting inside the stub.
  */
@@ -33,6 +33,7 @@ static unsigned rw_slots(const struct rw_site *m, struct rw_slot *sl)
 		x->b = (m->d + m->s < lo + 8 ? m->d + m->s : lo + 8) - lo;
 		x->img = RW_FR_IMG + 8 * (int)j;
 		x->wr = m->access != RW_R;
+		x->regmod = false;	/* rip and rflags: merged or taken whole at the exit */
 		if (x->slot == RW_SLOT_RSP)
 			x->regmod = m->rsp_op_written;
 		else if (x->slot < 16)
@@ -381,6 +382,7 @@ bool rw_stub(const struct rw_site *m, struct regmap_rw_plan *plan)
 		};
 
 		plan->nrewind = 0;
+		plan->exits = 0;
 		rw_stub_shape(&g);
 		if (g.bad || g.o.over)
 			return false;

@@ -84,7 +84,12 @@ START_TEST(register_forms)
 {
 	PLAN(0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0);		/* mov rax, [0x10] */
 	SITE_IS(0x48, 0x8b, 0xc2);				/* mov rax, rdx */
-	ck_assert_uint_eq(plan.nrewind, 0);
+	/* its fault (with AC set, say) goes back to the emulator */
+	ck_assert_uint_eq(plan.nrewind, 1);
+	ck_assert_uint_eq(plan.rewind[0].in_stub, 0);
+	ck_assert_uint_eq(plan.rewind[0].off, 0);
+	ck_assert_uint_eq(plan.rewind[0].rsp_add, 0);
+	ck_assert_uint_eq(plan.rewind[0].reg, REGMAP_RW_NOREG);
 	ck_assert_uint_eq(plan.stack_below, 0);
 	ck_assert_uint_eq(plan.map_off, 0x10);
 	ck_assert_uint_eq(plan.map_len, 8);
@@ -197,9 +202,16 @@ START_TEST(rip_rsp_rflags_forms)
 	ck_assert_uint_eq(plan.rewind[0].off, 5);
 	PLAN(0x8f, 0x04, 0x25, 0x20, 0, 0, 0);			/* pop qword [0x20] */
 	SITE_IS(0x8f, 0xc4);					/* pop rsp */
+	/* rip writes: #GP at the instruction for a non-canonical target, as natively */
 	PLAN(0x8f, 0x04, 0x25, 0x80, 0, 0, 0);			/* pop qword [0x80] */
-	ck_assert_int_eq(plan.kind, REGMAP_RW_STUB);		/* a non-canonical target goes back */
+	SITE_IS(0xc3);						/* ret */
 	PLAN(0x48, 0x89, 0x04, 0x25, 0x80, 0, 0, 0);		/* mov [0x80], rax */
+	SITE_IS(0xff, 0xe0);					/* jmp rax */
+	PLAN(0x4c, 0x89, 0x2c, 0x25, 0x80, 0, 0, 0);		/* mov [0x80], r13 */
+	SITE_IS(0x41, 0xff, 0xe5);				/* jmp r13 */
+	PLAN(0x66, 0x8f, 0x04, 0x25, 0x80, 0, 0, 0);		/* pop word [0x80] */
+	ck_assert_int_eq(plan.kind, REGMAP_RW_STUB);		/* rip's other bytes stay */
+	PLAN(0x89, 0x04, 0x25, 0x80, 0, 0, 0);			/* mov dword [0x80], eax */
 	ck_assert_int_eq(plan.kind, REGMAP_RW_STUB);
 	PLAN(0x48, 0x89, 0x04, 0x25, 0x88, 0, 0, 0);		/* mov [0x88], rax */
 	ck_assert_int_eq(plan.kind, REGMAP_RW_STUB);

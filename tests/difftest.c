@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "difftest.h"
+#include "difftest_rewrite.h"
 
 #define DT_DEFAULT_CASES	100000
 #define DT_DEFAULT_SEED		1
@@ -23,6 +24,7 @@ struct dt_opts {
 	uint64_t cases, seed, first;
 	const char *family;
 	bool one, verbose;
+	bool rewrite, step;	/* also run the rewritten forms (difftest_rewrite.c) */
 	unsigned max_print;
 };
 
@@ -76,6 +78,8 @@ static void dt_usage(FILE *f, const char *prog)
 		"  --case K       run only case K\n"
 		"  --family NAME  only this family or mnemonic (see --list)\n"
 		"  --max-print N  print at most N failures in full (default 10)\n"
+		"  --rewrite      also run every case the rewriter accepts in its rewritten form\n"
+		"  --step         with --rewrite, single-step the rewritten form\n"
 		"  --list         list the families and mnemonics\n"
 		"  -v, --verbose  print every failure in full, and the case of --case\n"
 		"  -h, --help     this text\n",
@@ -125,6 +129,8 @@ static void dt_parse(int argc, char **argv, struct dt_opts *o)
 		{ "case", required_argument, NULL, 'k' },
 		{ "family", required_argument, NULL, 'f' },
 		{ "max-print", required_argument, NULL, 'm' },
+		{ "rewrite", no_argument, NULL, 'r' },
+		{ "step", no_argument, NULL, 'S' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -139,6 +145,8 @@ static void dt_parse(int argc, char **argv, struct dt_opts *o)
 		case 'k': o->first = dt_num(optarg, "case number", argv[0]); o->one = true; break;
 		case 'f': o->family = optarg; break;
 		case 'm': o->max_print = (unsigned)dt_num(optarg, "count", argv[0]); break;
+		case 'r': o->rewrite = true; break;
+		case 'S': o->rewrite = o->step = true; break;
 		case 'l': dt_list(); exit(0);
 		case 'v': o->verbose = true; break;
 		case 'h': dt_usage(stdout, argv[0]); exit(0);
@@ -206,15 +214,16 @@ int main(int argc, char **argv)
 		.cases = DT_DEFAULT_CASES, .seed = DT_DEFAULT_SEED, .max_print = 10,
 	};
 	uint64_t passed = 0, failed = 0, harness = 0;
-	char replay_fmt[160], replay[512];
+	char replay_fmt[160], replay[512], rw_why[200];
 	unsigned cpu, skipped;
 	bool fixed;
 	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	dt_parse(argc, argv, &o);
-	snprintf(replay_fmt, sizeof(replay_fmt), "%%s --seed %%" PRIu64 " --case %%" PRIu64 "%s%s -v",
-		 o.family ? " --family " : "", o.family ? o.family : "");
+	snprintf(replay_fmt, sizeof(replay_fmt), "%%s --seed %%" PRIu64 " --case %%" PRIu64 "%s%s%s -v",
+		 o.family ? " --family " : "", o.family ? o.family : "",
+		 o.step ? " --step" : o.rewrite ? " --rewrite" : "");
 	cpu = dt_cpu_features();
 	skipped = dt_cpu_notes(cpu, o.family);
 	if (!dt_gen_init(o.family, cpu)) {
@@ -232,6 +241,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot set up the native runner: %s\n", argv[0], strerror(-err));
 		return 1;
 	}
+	err = o.rewrite ? dt_rw_init() : 0;
+	if (err) {
+		fprintf(stderr, "%s: cannot set up the rewrite runner: %s\n", argv[0], strerror(-err));
+		return 1;
+	}
 	if (!fixed)
 		printf("difftest: note: the JIT page is not at its usual address: cases that "
 		       "depend on rip or rsp may not replay exactly\n");
@@ -240,27 +254,35 @@ int main(int argc, char **argv)
 
 	for (uint64_t k = o.first; k < o.first + o.cases; k++) {
 		unsigned fi;
+		bool ok, rw_ok;
 
 		dt_generate(&dt_c, o.seed, k);
 		fi = (unsigned)(dt_c.form - dt_forms);
 		dt_fam_cases[dt_c.form->family]++;
 		snprintf(replay, sizeof(replay), replay_fmt, argv[0], o.seed, k);
-		if (dt_c.form->enc == DT_ENC_VEC ? dt_vec_run_case(&dt_c, &dt_res) :
-						   dt_run_case(&dt_c, &dt_res)) {
-			dt_count_coverage(&dt_c, &dt_res);
-			dt_addr_count(&dt_c, &dt_res);
+		rw_ok = !o.rewrite || dt_rw_case(&dt_c, o.seed, o.step,
+						  o.verbose || failed < o.max_print,
+						  rw_why, sizeof(rw_why));
+		if (!rw_ok && failed < o.max_print + DT_ONELINE_MAX)
+			printf("difftest: case %" PRIu64 " FAILED (rewritten form): %s (%s); replay: %s\n",
+			       k, rw_why, dt_c.form->name, replay);
+		ok = dt_c.form->enc == DT_ENC_VEC ? dt_vec_run_case(&dt_c, &dt_res) :
+						    dt_run_case(&dt_c, &dt_res);
+		dt_count_coverage(&dt_c, &dt_res);
+		dt_addr_count(&dt_c, &dt_res);
+		if (ok && rw_ok) {
 			passed++;
 			if (o.one && o.verbose)
 				dt_print_case(&dt_c, &dt_res, replay);
 			continue;
 		}
-		dt_count_coverage(&dt_c, &dt_res);
-		dt_addr_count(&dt_c, &dt_res);
 		failed++;
-		harness += !strncmp(dt_res.why, "harness", 7);
 		dt_fam_failed[dt_c.form->family]++;
 		if (!dt_form_failed[fi]++)
 			dt_form_first[fi] = k;
+		if (ok)
+			continue;
+		harness += !strncmp(dt_res.why, "harness", 7);
 		if (o.verbose || failed <= o.max_print)
 			dt_print_case(&dt_c, &dt_res, replay);
 		else if (failed <= o.max_print + DT_ONELINE_MAX)
@@ -268,6 +290,8 @@ int main(int argc, char **argv)
 			       dt_res.why, dt_c.form->name, replay);
 	}
 	dt_summary(&o, replay_fmt, argv[0]);
+	if (o.rewrite)
+		dt_rw_summary();
 	printf("difftest: coverage:");
 	for (unsigned i = 0; i < DT_NCOV; i++)
 		printf("%s %" PRIu64 " %s", i ? "," : "", dt_cov[i], dt_cov_names[i]);

@@ -15,9 +15,12 @@
 #include <asm/prctl.h>
 #include <asm/unistd.h>
 
+#include "difftest_gprs.h"
 #include "difftest_jit.h"
 
 #define D(off)	(.Ltmpl + DT_JIT_DATA + (off))(%rip)
+#define IN(off)		D(DT_D_IN + (off))
+#define OUT(off)	D(DT_D_OUT + (off))
 
 /*
  * The fs or gs base := base (an operand), with arch_prctl(): the results
@@ -36,12 +39,7 @@
 	.type dt_jit_tmpl, @function
 dt_jit_tmpl:
 .Ltmpl:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	DT_HOST_SAVE
 	mov	%rsp, D(DT_D_HOSTRSP)
 	/*
 	 * The instruction was just written to the code page, perhaps on
@@ -78,43 +76,14 @@ dt_jit_tmpl:
 5:
 	pushq	D(DT_D_INFLAGS)
 	popfq
-	mov	D(DT_D_IN + 0x00), %rax
-	mov	D(DT_D_IN + 0x08), %rcx
-	mov	D(DT_D_IN + 0x10), %rdx
-	mov	D(DT_D_IN + 0x18), %rbx
-	mov	D(DT_D_IN + 0x28), %rbp
-	mov	D(DT_D_IN + 0x30), %rsi
-	mov	D(DT_D_IN + 0x38), %rdi
-	mov	D(DT_D_IN + 0x40), %r8
-	mov	D(DT_D_IN + 0x48), %r9
-	mov	D(DT_D_IN + 0x50), %r10
-	mov	D(DT_D_IN + 0x58), %r11
-	mov	D(DT_D_IN + 0x60), %r12
-	mov	D(DT_D_IN + 0x68), %r13
-	mov	D(DT_D_IN + 0x70), %r14
-	mov	D(DT_D_IN + 0x78), %r15
+	DT_GPRS_LOAD(IN)
 	mov	D(DT_D_IN + 0x20), %rsp
 	jmp	*D(DT_D_INSN)
 
 	.balign 16
 	.fill	DT_JIT_SLOT, 1, 0xcc
 dt_jit_after:
-	mov	%rax, D(DT_D_OUT + 0x00)
-	mov	%rcx, D(DT_D_OUT + 0x08)
-	mov	%rdx, D(DT_D_OUT + 0x10)
-	mov	%rbx, D(DT_D_OUT + 0x18)
-	mov	%rsp, D(DT_D_OUT + 0x20)
-	mov	%rbp, D(DT_D_OUT + 0x28)
-	mov	%rsi, D(DT_D_OUT + 0x30)
-	mov	%rdi, D(DT_D_OUT + 0x38)
-	mov	%r8, D(DT_D_OUT + 0x40)
-	mov	%r9, D(DT_D_OUT + 0x48)
-	mov	%r10, D(DT_D_OUT + 0x50)
-	mov	%r11, D(DT_D_OUT + 0x58)
-	mov	%r12, D(DT_D_OUT + 0x60)
-	mov	%r13, D(DT_D_OUT + 0x68)
-	mov	%r14, D(DT_D_OUT + 0x70)
-	mov	%r15, D(DT_D_OUT + 0x78)
+	DT_GPRS_STORE(OUT)
 	mov	D(DT_D_HOSTRSP), %rsp
 	pushfq
 	popq	D(DT_D_OUTFLAGS)
@@ -142,12 +111,7 @@ dt_jit_after:
 	fldcw	D(DT_D_HOSTMX + 4)
 	ldmxcsr	D(DT_D_HOSTMX)
 2:
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	DT_HOST_RESTORE
 	ret
 
 	/* CALL/JMP m land here: mov and jmp leave the flags alone */
