@@ -150,6 +150,27 @@ static void lib_mem_failed(const struct lib_mem *m, uint64_t addr, ucontext_t *u
 	lib_chain(sig, &fi, uc);
 }
 
+/*
+ * The instruction raises SIGFPE.  Inside a SIGFPE delivery already (a
+ * divide error of native code moved back to its site, lib_rewrite.c),
+ * it goes to the program's handler from here: queued, it would come back
+ * to this handler at the same site and be moved back again, forever.
+ */
+static void lib_fpe(int sig, ucontext_t *uc, int code)
+{
+	siginfo_t fi;
+
+	if (sig != SIGFPE) {
+		lib_raise_sigfpe(uc, code);
+		return;
+	}
+	memset(&fi, 0, sizeof(fi));
+	fi.si_signo = SIGFPE;
+	fi.si_code = code;
+	fi.si_addr = (void *)(uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	lib_chain(SIGFPE, &fi, uc);
+}
+
 /* The heavy part, in its own frame so the first fault of a thread stays small. */
 static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, ucontext_t *uc)
 {
@@ -206,7 +227,7 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 			lib_raise_forced(uc, SIGTRAP, TRAP_TRACE, cpu.rip);
 		return;
 	case REGMAP_EMU_FAULT_DE:
-		lib_raise_sigfpe(uc, FPE_INTDIV);
+		lib_fpe(sig, uc, FPE_INTDIV);
 		return;
 	case REGMAP_EMU_FAULT_GP:
 		lib_raise_gp(uc);
@@ -214,7 +235,7 @@ static __attribute__((noinline)) void lib_emulate(int sig, siginfo_t *si, uconte
 	case REGMAP_EMU_FAULT_XM:
 	case REGMAP_EMU_FAULT_MF:
 		/* which exception it was is not reported: the kernel's "unknown" code */
-		lib_raise_sigfpe(uc, FPE_FLTUNK);
+		lib_fpe(sig, uc, FPE_FLTUNK);
 		return;
 	case REGMAP_EMU_MEM_FAULT:
 		lib_mem_failed(&m, res.fault_addr, uc);

@@ -135,6 +135,7 @@ void lib_rw_atfork_child(void);
 /* lib_rewrite_os.c: the system calls behind it */
 struct regmap_near;
 int lib_rw_os_setup(void);
+bool lib_rw_os_shadow_stack(void);
 int lib_rw_os_write(uint64_t addr, const void *buf, size_t len);
 void lib_rw_os_sync(void);
 uint64_t lib_rw_os_page(uint64_t want);

@@ -332,7 +332,7 @@ static void lib_rw_do(uint64_t site, const struct regmap_emu_insn *insn, const u
 	if (st == RW_WRITING || st == RW_DONE)
 		return;
 	kind = regmap_rw_classify(insn, NULL);
-	if (kind == REGMAP_RW_TRAP)
+	if (kind == REGMAP_RW_TRAP || lib_rw_os_shadow_stack())
 		goto never;
 	if (kind == REGMAP_RW_STUB)
 		stub = lib_rw_slot(site, &pi);

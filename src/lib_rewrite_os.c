@@ -108,6 +108,19 @@ int lib_rw_os_code(uint64_t site, unsigned len)
 	return REGMAP_NEAR_CODE_OK;
 }
 
+/*
+ * A CET shadow stack checks every RET against its CALL: stubs that leave
+ * with RET or IRETQ, and in-place call forms, would not match it, so a
+ * thread with one rewrites nothing.
+ */
+bool lib_rw_os_shadow_stack(void)
+{
+	unsigned long features = 0;
+
+	/* ARCH_SHSTK_STATUS (asm/prctl.h, Linux 6.6); bit 0: ARCH_SHSTK_SHSTK */
+	return syscall(SYS_arch_prctl, 0x5005, &features) == 0 && (features & 1);
+}
+
 int lib_rw_os_write(uint64_t addr, const void *buf, size_t len)
 {
 	ssize_t n;

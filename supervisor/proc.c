@@ -58,6 +58,26 @@ int sup_proc_sigmask(pid_t tid, const char *key, uint64_t *mask)
 	return ret;
 }
 
+bool sup_proc_shadow_stack(pid_t tid)
+{
+	char path[64], line[256];
+	bool on = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* "x86_Thread_features:\tshstk wrss" (kernels with user shadow stacks) */
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "x86_Thread_features:", 20)) {
+			on = strstr(line + 20, "shstk") != NULL;
+			break;
+		}
+	fclose(f);
+	return on;
+}
+
 bool sup_proc_sig_caught(pid_t tid, int sig)
 {
 	uint64_t mask;

@@ -52,6 +52,8 @@ const char *sup_rw_why_str(unsigned why)
 		return "the kernel refused to write the code";
 	case SUP_RW_WHY_PAGE:
 		return "no page for its stub could be mapped within 2 GiB";
+	case SUP_RW_WHY_SHSTK:
+		return "the thread has a shadow stack (CET), which planted code may upset";
 	case SUP_RW_WHY_BUSY:
 		return "the other threads could not be stopped (yet)";
 	case SUP_RW_WHY_INSIDE:
@@ -220,6 +222,12 @@ static unsigned rewrite(struct sup_session *s, pid_t tid, struct sup_as *as,
 		return SUP_RW_WHY_BT;
 	if (rflags & REGMAP_FLAGS_TF)
 		return SUP_RW_WHY_STEP;
+	/*
+	 * A shadow stack checks every RET against its CALL: stubs that leave
+	 * with RET or IRETQ, and in-place call forms, would not match it.
+	 */
+	if (sup_proc_shadow_stack(tid))
+		return SUP_RW_WHY_SHSTK;
 	if (kind == REGMAP_RW_STUB)
 		stub = slot_near(as, site, &pi);
 	regmap_near_init(&near, site, e->len, kind == REGMAP_RW_STUB && !stub);
@@ -318,15 +326,24 @@ static bool in_stub(pid_t tid, struct sup_as *as, uint64_t rip, uint64_t rsp,
 	return false;
 }
 
-static bool in_site(struct sup_as *as, uint64_t rip, uint64_t rsp, struct regmap_rw_fixup *fix)
+/*
+ * A rewind point inside a site rewritten in place: its instruction, at
+ * the site or (NOP-first call forms) a few bytes further.  Only while the
+ * site still holds the replacement: other code the program wrote there
+ * since is not ours to move.
+ */
+static bool in_site(pid_t tid, struct sup_as *as, uint64_t rip, uint64_t rsp,
+		    struct regmap_rw_fixup *fix)
 {
-	for (unsigned i = 0; i < as->size; i++) {
-		struct sup_rw_site *e = &as->site[i];
+	for (unsigned k = 0; k < REGMAP_EMU_MAX_INSN && k <= rip; k++) {
+		struct sup_rw_site *e = sup_as_site(as, rip - k, false);
+		uint8_t now[REGMAP_EMU_MAX_INSN];
 		struct regmap_rw_plan p;
 
-		if (!e->rip || e->state != SUP_RW_INPLACE || !e->nrewind ||
-		    rip - e->rip >= e->len)
+		if (!e || e->state != SUP_RW_INPLACE || !e->nrewind || k >= e->len)
 			continue;
+		if (sup_mem_read(&tid, e->rip, now, e->len) < 0 || memcmp(now, e->bytes, e->len))
+			return false;
 		/* what regmap_rw_rewind_at() needs of the plan */
 		p.kind = REGMAP_RW_INPLACE;
 		p.site = e->rip;
@@ -349,7 +366,7 @@ size_t sup_rw_rewind(struct sup_session *s, pid_t tid, const siginfo_t *si,
 
 	if (!s->rw_planted || si->si_code <= 0 || !as || !as->planted)
 		return 0;
-	if (!in_stub(tid, as, ur->rip, ur->rsp, &fix) && !in_site(as, ur->rip, ur->rsp, &fix))
+	if (!in_stub(tid, as, ur->rip, ur->rsp, &fix) && !in_site(tid, as, ur->rip, ur->rsp, &fix))
 		return 0;
 	sup_regs_to_cpu(ur, &cpu);
 	if (fix.reg < 16 && sup_mem_read(&tid, fix.reg_addr, &cpu.gpr[fix.reg], 8) < 0)

@@ -297,6 +297,9 @@ bool sup_bt_site_match(struct sup_session *s, pid_t tid, uint64_t rip);
 /* The numeric value of a "Key:\tvalue" line of /proc/PID/status, or -errno. */
 long sup_proc_status_long(pid_t pid, const char *key);
 
+/* Has thread tid a CET shadow stack enabled (x86_Thread_features)? */
+bool sup_proc_shadow_stack(pid_t tid);
+
 /* Does thread tid have a handler for sig (SigCgt)?  false if unknown. */
 bool sup_proc_sig_caught(pid_t tid, int sig);
 
@@ -372,6 +375,7 @@ enum sup_rw_why {
 	SUP_RW_WHY_CODE,	/* +enum regmap_near_code: where the code is */
 	SUP_RW_WHY_WRITE = SUP_RW_WHY_CODE + 8,	/* the kernel refused to write the code */
 	SUP_RW_WHY_PAGE,	/* no page for stubs within 2 GiB */
+	SUP_RW_WHY_SHSTK,	/* the thread has a CET shadow stack */
 	SUP_RW_WHY_BUSY,	/* transient: a thread could not be stopped, or gdb holds them */
 	SUP_RW_WHY_INSIDE,	/* transient: a thread stood inside the bytes */
 	SUP_RW_WHY_STEP,	/* transient: executed with TF set (single-stepping) */
