@@ -20,6 +20,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
+#include <time.h>
 
 #include "near.h"
 #include "sup_internal.h"
@@ -306,7 +307,17 @@ void sup_rw_after(struct sup_session *s, pid_t tid, uint64_t rip,
 			sup_detail_rewrite(s, tid, rip, SUP_RW_COUNTING, 0);
 		return;
 	}
-	why = rewrite(s, tid, as, e, insn, rflags);
+	if (s->detail) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		why = rewrite(s, tid, as, e, insn, rflags);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		sup_detail_rewrite_time(s, (t1.tv_sec - t0.tv_sec) * 1000000000ull +
+					   t1.tv_nsec - t0.tv_nsec);
+	} else {
+		why = rewrite(s, tid, as, e, insn, rflags);
+	}
 	if (why)
 		note(s, tid, e, transient(why) ? SUP_RW_COUNTING : SUP_RW_KEPT, why);
 }

@@ -37,6 +37,8 @@ struct sup_detail {
 	uint64_t other_sites;	/* instructions at sites beyond MAX_SITES */
 	uint64_t timed, ns;	/* SIGSEGV stops served, time spent on them */
 	uint64_t sym_ns;	/* of which finding symbol names (not counted) */
+	uint64_t rw_ns;		/* ... and rewriting sites (counted apart) */
+	uint64_t rw_tries;	/* rewrites attempted */
 	struct site site[MAX_SITES];
 };
 
@@ -164,6 +166,12 @@ void sup_detail_untime(struct sup_session *s, uint64_t ns)
 	s->detail->sym_ns += ns;
 }
 
+void sup_detail_rewrite_time(struct sup_session *s, uint64_t ns)
+{
+	s->detail->rw_ns += ns;
+	s->detail->rw_tries++;
+}
+
 static int by_count(const void *a, const void *b)
 {
 	const struct site *x = *(struct site *const *)a, *y = *(struct site *const *)b;
@@ -226,6 +234,11 @@ static void report_native(struct sup_session *s, struct site *const *list, unsig
 			 "with a stub); their counts are the executions before the rewrite, "
 			 "later ones run natively and are not counted", inplace + stub, inplace,
 			 stub);
+	if (s->detail->rw_tries)
+		sup_msgf(s, SUP_MSG_INFO, "  rewriting: %.3f ms for %" PRIu64 " attempt%s, "
+			 "%.1f us each", s->detail->rw_ns / 1e6, s->detail->rw_tries,
+			 PLURAL(s->detail->rw_tries),
+			 s->detail->rw_ns / 1e3 / s->detail->rw_tries);
 	if (!kept)
 		return;
 	sup_append(line, sizeof(line), &len, "  %u site%s stayed trapping:", kept, PLURAL(kept));
@@ -249,17 +262,24 @@ static void report_sites(struct sup_session *s)
 		if (d->site[i].tgid && d->site[i].count)
 			list[n++] = &d->site[i];
 	qsort(list, n, sizeof(list[0]), by_count);
-	if (n || d->other_sites)
+	if ((n || d->other_sites) && s->cfg.no_rewrite)
+		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %s", "instruction site", "count",
+			 "mnemonic");
+	else if (n || d->other_sites)
 		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %-12s %s", "instruction site", "count",
-			 "mnemonic", s->cfg.no_rewrite ? "" : "native code");
+			 "mnemonic", "native code");
 	for (unsigned i = 0; i < n; i++) {
 		char where[128], native[160];
 
 		snprintf(where, sizeof(where), "0x%" PRIx64 "%s%s%s", list[i]->rip,
 			 list[i]->sym[0] ? " <" : "", list[i]->sym, list[i]->sym[0] ? ">" : "");
 		native_of(s, list[i], native, sizeof(native));
-		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64 "  %-12s %s", where, list[i]->count,
-			 list[i]->mnemonic, native);
+		if (s->cfg.no_rewrite)
+			sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64 "  %s", where,
+				 list[i]->count, list[i]->mnemonic);
+		else
+			sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64 "  %-12s %s", where,
+				 list[i]->count, list[i]->mnemonic, native);
 	}
 	if (d->other_sites)
 		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64, "(other sites)", d->other_sites);
@@ -341,13 +361,13 @@ void sup_stats_report(struct sup_session *s)
 			 "computed from registers, not a constant (a null pointer's member?): "
 			 "--map-addressing=absolute makes those real faults", d->computed);
 	if (d->timed) {
-		uint64_t ns = d->ns > d->sym_ns ? d->ns - d->sym_ns : 0;
+		uint64_t off = d->sym_ns + d->rw_ns, ns = d->ns > off ? d->ns - off : 0;
 
 		sup_msgf(s, SUP_MSG_INFO, "  cost: %.1f us in regmap-run per SIGSEGV stop "
 			 "served (%" PRIu64 " stop%s, %.3f ms, not counting %.3f ms finding "
-			 "symbol names); the program also waits for two context switches "
+			 "symbol names%s); the program also waits for two context switches "
 			 "per access", ns / 1e3 / d->timed, d->timed, PLURAL(d->timed), ns / 1e6,
-			 d->sym_ns / 1e6);
+			 d->sym_ns / 1e6, d->rw_tries ? " and the rewriting below" : "");
 	}
 	/* no access, no tables: only the threads that did not use the map */
 	if (d->accesses)

@@ -288,6 +288,8 @@ void sup_detail_rewrite(struct sup_session *s, pid_t tid, uint64_t rip, unsigned
 void sup_detail_time(struct sup_session *s, uint64_t ns);
 /* Of that time, ns went to finding symbol names: not part of the cost. */
 void sup_detail_untime(struct sup_session *s, uint64_t ns);
+/* Of that time, ns went to one attempt to rewrite a site: counted apart. */
+void sup_detail_rewrite_time(struct sup_session *s, uint64_t ns);
 
 /* Does the instruction at rip match a --backtrace-on-access site? */
 bool sup_bt_site_match(struct sup_session *s, pid_t tid, uint64_t rip);
