@@ -10,8 +10,9 @@
  * (CLONE_VM: threads, vfork, clone(CLONE_VM)) or gets a copy of it (fork:
  * the child's memory is a copy, rewritten code and stubs included); exec
  * gives the process a new, empty space.  A task whose space is not known
- * (its first stop came before its parent's event) has none until then:
- * nothing is rewritten on its behalf.
+ * (its first stop came before its parent's event) has none until then,
+ * unless it is a thread of a process whose space is known: nothing is
+ * rewritten on its behalf.
  *
  * Every assignment of t->as takes a reference and every removal drops
  * one; a space is freed when no task refers to it.
@@ -180,8 +181,28 @@ void sup_as_drop(struct sup_session *s, pid_t tid)
 struct sup_as *sup_as_of(struct sup_session *s, pid_t tid)
 {
 	struct sup_thread *t = sup_thread_get(&s->threads, tid, false);
+	pid_t tgid;
 
-	return t ? t->as : NULL;
+	if (!t || t->as || !t->traced || !s->aspaces)
+		return t ? t->as : NULL;
+	/*
+	 * A new thread that stopped before its parent's clone event was
+	 * handled: a thread of a process shares its memory (CLONE_THREAD
+	 * needs CLONE_VM), so it is known already.  A thread that faulted on
+	 * a site just before another rewrote it must get the original bytes
+	 * (sup_rw_orig()) even then.
+	 */
+	tgid = sup_thread_tgid(s, tid);
+	for (unsigned i = 0; i < s->threads.size; i++) {
+		struct sup_thread *o = &s->threads.slot[i];
+
+		if (o->tid > 0 && o->tid != tid && o->traced && o->as && o->tgid == tgid) {
+			t = sup_thread_get(&s->threads, tid, false);
+			as_set(s, t, o->as);
+			return t->as;
+		}
+	}
+	return NULL;
 }
 
 static unsigned hash_rip(uint64_t rip, unsigned mask)
