@@ -244,6 +244,12 @@ static unsigned rewrite(struct sup_session *s, pid_t tid, struct sup_as *as,
 		return SUP_RW_WHY_PAGE;
 	if (regmap_rw_plan(insn, site, stub, &plan) == REGMAP_RW_TRAP)
 		return plan.reason;
+	/*
+	 * With the gdb server (doc/GDB.md section 11, doc/REWRITE.md section
+	 * 6) a site a watchpoint or breakpoint needs stays trapping here:
+	 * sup_gdb_watched(s, plan.map_off, plan.map_len) -> SUP_RW_WHY_WATCH,
+	 * sup_gdb_breakpoint_in(s, site, plan.len) -> SUP_RW_WHY_BREAK.
+	 */
 
 	stopped = space_stop(s, tid, as);
 	if (stopped < 0)
