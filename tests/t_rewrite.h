@@ -90,4 +90,15 @@ static inline int t_site_check(const struct t_site *s, int on)
 	return 0;
 }
 
+/* Check every site (t_site_check); the number that are not as they should be. */
+static inline int t_sites_check(const struct t_site *sites, unsigned n, int on)
+{
+	int bad = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		bad += !t_site_check(&sites[i], on);
+	printf("%u sites checked (%s)\n", n, on ? "rewritten" : "left as they were");
+	return bad;
+}
+
 #endif /* REGMAP_T_REWRITE_H */

@@ -114,9 +114,6 @@ int main(int argc, char **argv)
 		t_site_save(&sites[i]);
 	/* the first execution traps; the other 199 run what regmap made of it */
 	t_run_cases("rewrite kinds", cases, sizeof(cases) / sizeof(cases[0]), 200);
-	for (unsigned i = 0; i < n; i++)
-		if (!t_site_check(&sites[i], on))
-			t_failures++;
-	printf("%u sites checked (%s)\n", n, on ? "rewritten" : "left as they were");
+	t_failures += t_sites_check(sites, n, on);
 	return t_done("rewrite kinds");
 }

@@ -173,9 +173,6 @@ int main(int argc, char **argv)
 		stack_forms(round);
 		jump_forms(round);
 	}
-	for (unsigned i = 0; i < n; i++)
-		if (!t_site_check(&sites[i], on))
-			t_failures++;
-	printf("%u sites checked (%s)\n", n, on ? "rewritten" : "left as they were");
+	t_failures += t_sites_check(sites, n, on);
 	return t_done("rewrite slots");
 }
