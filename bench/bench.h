@@ -36,6 +36,16 @@ uint64_t bench_mixed_native(const uint8_t *buf, uint64_t n);
 #define BENCH_THREADS		4
 int bench_threads(uint64_t n, int kind, uint64_t warmup, uint64_t *ns);
 
+/*
+ * wl_first.S: BENCH_FIRST_SITES sites of one instruction, each run once
+ * (the cost of a site's first execution): in place, and with a stub
+ */
+#define BENCH_FIRST_SITES	64
+uint64_t bench_first_inplace_map(uint64_t v);
+uint64_t bench_first_inplace_native(uint64_t v);
+uint64_t bench_first_stub_map(uint64_t v);
+uint64_t bench_first_stub_native(uint64_t v);
+
 /* wl_zero.c: CPU-bound, never touches the map */
 uint64_t bench_zero(uint64_t n);
 

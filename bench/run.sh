@@ -9,7 +9,15 @@
 # honest medians), BENCH_N (loop iterations of loads/alu/mixed, default
 # 50000), BENCH_TN (iterations per thread of the 4-thread workloads,
 # default 10000), BENCH_ZN (steps of the zero-access program, default
-# 300000000), BENCH_CG=0 to skip the callgrind count.
+# 300000000), BENCH_RN and BENCH_TRN (iterations of the loops whose sites
+# run natively once rewritten, defaults 20000000 and 5000000 per thread),
+# BENCH_CN (bytes of the checksum kernel's whole run, default 300000000),
+# BENCH_CG=0 to skip the callgrind count.
+#
+# regmap-run and libregmap run twice: with native-speed sites off
+# (--no-rewrite, REGMAP_NO_REWRITE=1: every access traps, the trap path
+# beside its minimal baselines) and on (+rw: after its first trap a site
+# runs natively, beside the native register loop).
 #
 # Every mode of a workload runs the same loop with the same count; each
 # program excludes its warm-up from the time it reports; modes are
@@ -22,9 +30,13 @@ N=${BENCH_N:-50000}
 TN=${BENCH_TN:-10000}
 ZN=${BENCH_ZN:-300000000}
 TZN=${BENCH_TZN:-50000000}
+RN=${BENCH_RN:-20000000}
+TRN=${BENCH_TRN:-5000000}
+CN=${BENCH_CN:-300000000}
 CG=${BENCH_CG:-1}
 
 W=./bench/workload
+NORW="env REGMAP_NO_REWRITE=1"
 MT=./bench/min_tracer
 RR=./src/regmap-run
 EC=./bench/emu_cost
@@ -77,6 +89,22 @@ wall() {
 	echo "$wl $mode $((t1 - t0)) $r" >>"$RAW"
 }
 
+# wallchk WORKLOAD MODE COMMAND...: as wall, and the result it prints
+# must be the native run's ($REF)
+wallchk() {
+	wl=$1 mode=$2
+	shift 2
+	t0=$(date +%s%N)
+	if ! out=$("$@" 2>"$TMP/err") || [ "$out" != "$REF" ]; then
+		echo "bench/run.sh: FAILED: $* (printed \"$out\", native \"$REF\")" >&2
+		cat "$TMP/err" >&2
+		FAILED=1
+		return
+	fi
+	t1=$(date +%s%N)
+	echo "$wl $mode $((t1 - t0)) $r" >>"$RAW"
+}
+
 # inner WORKLOAD MODE COMMAND...: the program's own time for its measured part
 inner() {
 	wl=$1 mode=$2
@@ -95,19 +123,22 @@ echo "regmap benchmarks: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r)"
 echo "CPU: $cpu, $(nproc) CPUs online"
 [ "$REPS" -lt 5 ] && echo "note: BENCH_REPS=$REPS: fewer than 5 runs, the medians mean little"
 echo "runs: $REPS per mode (medians); loads/alu/mixed N=$N iterations," \
-	"threads 4 x $TN, zero $ZN steps"
+	"threads 4 x $TN, zero $ZN steps; rewritten loops N=$RN, threads 4 x $TRN," \
+	"checksum $CN bytes"
 echo
 
 start=$(date +%s)
+REF=$($W checksum native "$CN")
 r=0
 while [ $r -lt "$REPS" ]; do
 	r=$((r + 1))
 	[ -t 2 ] && printf '\rrepetition %d/%d ' $r "$REPS" >&2
+	# the trap path: native-speed sites off
 	acc loads native		$W loads native "$N"
 	acc loads min_tracer		$MT $W loads map "$N"
-	acc loads regmap-run		$RR $W loads map "$N"
+	acc loads regmap-run		$RR --no-rewrite $W loads map "$N"
 	acc loads min_handler		$W loads min "$N"
-	acc loads libregmap		$W loads lib "$N"
+	acc loads libregmap		$NORW $W loads lib "$N"
 	# what regmap-run and libregmap do beyond the minimal baselines
 	acc loads min_tracer+siginfo	$MT -i $W loads map "$N"
 	acc loads min_tracer+coderead	$MT -c $W loads map "$N"
@@ -116,20 +147,41 @@ while [ $r -lt "$REPS" ]; do
 	acc loads min_handler+coderead	$W loads minread "$N"
 
 	acc alu native			$W alu native "$N"
-	acc alu regmap-run		$RR $W alu map "$N"
-	acc alu libregmap		$W alu lib "$N"
+	acc alu regmap-run		$RR --no-rewrite $W alu map "$N"
+	acc alu libregmap		$NORW $W alu lib "$N"
 
 	acc mixed native		$W mixed native "$N"
-	acc mixed regmap-run		$RR $W mixed map "$N"
-	acc mixed libregmap		$W mixed lib "$N"
+	acc mixed regmap-run		$RR --no-rewrite $W mixed map "$N"
+	acc mixed libregmap		$NORW $W mixed lib "$N"
 
 	acc threads native		$W threads native "$TN"
 	acc threads min_tracer		$MT $W threads map "$TN"
-	acc threads regmap-run		$RR $W threads map "$TN"
+	acc threads regmap-run		$RR --no-rewrite $W threads map "$TN"
 	acc threads min_tracer-u	$MT -u $W threads map "$TN"
-	acc threads regmap-run--no-pin	$RR --no-pin $W threads map "$TN"
+	acc threads regmap-run--no-pin	$RR --no-rewrite --no-pin $W threads map "$TN"
 	acc threads min_handler		$W threads min "$TN"
-	acc threads libregmap		$W threads lib "$TN"
+	acc threads libregmap		$NORW $W threads lib "$TN"
+
+	# native-speed sites on: the loops run natively after their first trap
+	for k in loads alu mixed; do
+		acc $k-rw native		$W $k native "$RN"
+		acc $k-rw regmap-run+rw		$RR $W $k map "$RN"
+		acc $k-rw libregmap+rw		$W $k lib "$RN"
+	done
+	acc threads-rw native		$W threads native "$TRN"
+	acc threads-rw regmap-run+rw	$RR $W threads map "$TRN"
+	acc threads-rw libregmap+rw	$W threads lib "$TRN"
+	# a site's first execution: its trap and its rewrite (off: a cold trap)
+	for k in first firststub; do
+		acc $k regmap-run+rw		$RR $W $k map 5
+		acc $k regmap-run		$RR --no-rewrite $W $k map 5
+		acc $k libregmap+rw		$W $k lib 5
+		acc $k libregmap		$NORW $W $k lib 5
+	done
+	# the checksum kernel's whole run, start-up and exit included
+	wallchk checksum native		$W checksum native "$CN"
+	wallchk checksum regmap-run+rw	$RR $W checksum map "$CN"
+	wallchk checksum libregmap+rw	$W checksum lib "$CN"
 
 	wall zero native		$W zero native "$ZN"
 	wall zero regmap-run		$RR $W zero native "$ZN"
@@ -202,7 +254,7 @@ function row(wl, mode, base, target,   v, nat, ratio, met, key) {
 		missed += met == "NO"
 	}
 	printf "%-11s %-22s %12.1f %11s %9s  %-28s %6s %7s %4s\n", wl, mode, v,
-	       wl ~ /zero/ ? "-" : rate(v), nat, base == "" ? "-" : base, ratio,
+	       wl ~ /zero|checksum/ ? "-" : rate(v), nat, base == "" ? "-" : base, ratio,
 	       target == "" ? "-" : "<=" target, met
 }
 # callgrind: "emu insn/phase_ns Ir count"
@@ -248,6 +300,30 @@ END {
 	row("threads", "min_handler")
 	row("threads", "libregmap", "threads min_handler", "1.15")
 	print ""
+	print "native-speed sites (rewriting on): the loops after their sites were rewritten,"
+	print "against the native register loop (-rw: N=" rn ", threads 4 x " trn ")"
+	for (i = 1; i <= 4; i++) {
+		wl = (i == 1 ? "loads" : i == 2 ? "alu" : i == 3 ? "mixed" : "threads") "-rw"
+		row(wl, "native")
+		row(wl, "regmap-run+rw", wl " native", "2")
+		row(wl, "libregmap+rw", wl " native", "2")
+	}
+	print ""
+	print "the first execution of a site (64 sites, each run once), against one trap of"
+	print "the hot loop (loads, rewriting off); without rewriting it is a cold trap"
+	for (i = 1; i <= 2; i++) {
+		wl = i == 1 ? "first" : "firststub"
+		row(wl, "regmap-run+rw", "loads regmap-run", "10")
+		row(wl, "regmap-run", "loads regmap-run")
+		row(wl, "libregmap+rw", "loads libregmap", "10")
+		row(wl, "libregmap", "loads libregmap")
+	}
+	print ""
+	print "the checksum kernel (mixed) over " cn " bytes: whole-run wall time in ns"
+	row("checksum", "native")
+	row("checksum", "regmap-run+rw", "checksum native", "1.5")
+	row("checksum", "libregmap+rw", "checksum native", "1.5")
+	print ""
 	print "zero-access programs: wall time in ns per run (zero: whole process;"
 	print "threadzero: 4 CPU-bound threads, from the first start to the last end)"
 	row("zero", "native")
@@ -290,7 +366,7 @@ END {
 		printf "(%.2f instructions per ns natively)\n", ipns
 	print ""
 	printf "%d target(s) missed\n", missed
-}' "$RAW" "$TMP/emu_native" "$TMP/emu_cg" | sed 's/ *$//'
+}' rn="$RN" trn="$TRN" cn="$CN" "$RAW" "$TMP/emu_native" "$TMP/emu_cg" | sed 's/ *$//'
 
 echo "total time: $(( $(date +%s) - start )) s"
 exit $FAILED

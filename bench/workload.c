@@ -6,7 +6,11 @@
  *
  * WORKLOAD: loads, alu, mixed (N loop iterations), threads (N loads in
  * each of BENCH_THREADS threads), zero (N steps, no map access),
- * threadzero (N steps of zero in each of BENCH_THREADS threads).
+ * threadzero (N steps of zero in each of BENCH_THREADS threads),
+ * first, firststub (BENCH_FIRST_SITES sites run once each: the cost of a
+ * site's first execution, N is the value they load), checksum (the mixed
+ * kernel over N bytes, a 64 KiB buffer again and again: its whole-run
+ * wall time is what counts; prints result=HEX, not checked here).
  * VARIANT:  native  the twin loop on plain registers
  *           map     the map loop; someone else (regmap-run, min_tracer)
  *                   must serve the faults
@@ -16,8 +20,10 @@
  *           minread the same, plus libregmap's read of the code bytes
  *
  * Each run first does a warm-up of N/10 + 1 iterations (decode caches,
- * page faults, alternate stacks) that is not measured, then the measured
- * run, and checks that the result equals the native twin's.  It prints
+ * page faults, alternate stacks; native-speed sites are rewritten there)
+ * that is not measured, then the measured run, and checks that the
+ * result equals the native twin's.  first/firststub warm up on another
+ * site (the loads loop, once), as their own must run once.  It prints
  *	WORKLOAD VARIANT accesses=A ns=T result=ok
  * where T covers the measured run only.
  */
@@ -69,6 +75,45 @@ static uint64_t run_once(const char *w, int map, const uint8_t *buf, uint64_t n,
 	return r;
 }
 
+/* first, firststub: each site once, after a warm-up on another site */
+static int first(const char *w, const char *variant, int map, uint64_t v)
+{
+	int stub = !strcmp(w, "firststub");
+	uint64_t t0, ns, got, want;
+
+	if (map)
+		bench_loads_map(1);
+	t0 = bench_now_ns();
+	got = map ? (stub ? bench_first_stub_map(v) : bench_first_inplace_map(v)) :
+		    (stub ? bench_first_stub_native(v) : bench_first_inplace_native(v));
+	ns = bench_now_ns() - t0;
+	want = stub ? bench_first_stub_native(v) : bench_first_inplace_native(v);
+	printf("%s %s accesses=%d ns=%" PRIu64 " result=%s\n", w, variant, BENCH_FIRST_SITES,
+	       ns, got == want ? "ok" : "WRONG");
+	return got != want;
+}
+
+/* checksum: the mixed kernel over n bytes of a 64 KiB buffer, the result printed */
+static int checksum(int map, uint64_t n)
+{
+	enum { SIZE = 64 * 1024 };
+	uint8_t *buf = mixed_buf(SIZE);
+	uint64_t r = 0;
+
+	if (!buf) {
+		perror("workload: malloc");
+		return 1;
+	}
+	for (uint64_t done = 0; done < n; done += SIZE) {
+		uint64_t k = n - done < SIZE ? n - done : SIZE;
+
+		r = r * 31 + (map ? bench_mixed_map(buf, k) : bench_mixed_native(buf, k));
+	}
+	printf("checksum result=%" PRIx64 "\n", r);
+	free(buf);
+	return 0;
+}
+
 static int parse_variant(const char *s, enum variant *v)
 {
 	static const char *const names[] = { "native", "map", "lib", "min", "minread" };
@@ -85,7 +130,8 @@ static int parse_variant(const char *s, enum variant *v)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: workload loads|alu|mixed|threads|zero|threadzero native|map|lib|min|minread N\n");
+	fprintf(stderr, "usage: workload loads|alu|mixed|threads|zero|threadzero|first|firststub|"
+		"checksum native|map|lib|min|minread N\n");
 	return 2;
 }
 
@@ -105,7 +151,8 @@ int main(int argc, char **argv)
 	if (*end || !n)
 		return usage();
 	if (strcmp(w, "loads") && strcmp(w, "alu") && strcmp(w, "mixed") &&
-	    strcmp(w, "threads") && strcmp(w, "zero") && strcmp(w, "threadzero"))
+	    strcmp(w, "threads") && strcmp(w, "zero") && strcmp(w, "threadzero") &&
+	    strcmp(w, "first") && strcmp(w, "firststub") && strcmp(w, "checksum"))
 		return usage();
 	if (v >= V_MIN && strcmp(w, "loads") && strcmp(w, "threads")) {
 		fprintf(stderr, "workload: the minimal handler knows only the loads instruction\n");
@@ -123,6 +170,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (!strncmp(w, "first", 5))
+		return first(w, argv[2], map, n);
+	if (!strcmp(w, "checksum"))
+		return checksum(map, n);
 	if (!strncmp(w, "thread", 6)) {
 		int zero = !strcmp(w, "threadzero");
 

@@ -15,11 +15,12 @@
 #include <asm/prctl.h>
 
 #include "lib_internal.h"
+#include "rewrite.h"
 
 #define LIB_RFLAGS_RF	0x10000ull
 
 /* gregs[] index of each map register (the ucontext order is not the map's). */
-static const uint8_t lib_greg[16] = {
+const uint8_t lib_greg[16] = {
 	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
 	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
 };
@@ -94,7 +95,7 @@ static void lib_seg_bases(const uint8_t *code, size_t len, struct regmap_cpu *cp
  */
 static bool lib_candidate(int sig, const siginfo_t *si)
 {
-	if (si->si_code <= 0)
+	if (si->si_code <= 0 || sig == SIGFPE)
 		return false;
 	if (sig == SIGBUS)
 		return si->si_code != BUS_MCEERR_AO;
@@ -167,6 +168,20 @@ static void lib_mem_failed(struct lib_fault *f, const struct lib_mem *m, uint64_
 }
 
 /*
+ * The instruction raises SIGFPE.  Inside a SIGFPE delivery already (a
+ * divide error of native code moved back to its site, lib_rewrite.c),
+ * it goes to the program's handler from here: queued, it would come back
+ * to this handler at the same site and be moved back again, forever.
+ */
+static void lib_fpe(struct lib_fault *f, int code)
+{
+	if (f->sig != SIGFPE)
+		lib_raise_sigfpe(f->uc, code);
+	else
+		lib_pass_on(f, SIGFPE, code, f->uc->uc_mcontext.gregs[REG_RIP]);
+}
+
+/*
  * The heavy part: decode and emulate, on libregmap's own stack where the
  * kernel put the handler on the program's (lib_on_fault()).  Sets f->id
  * to the ID flag the thread must have afterwards (0 or 1), or leaves -1
@@ -195,6 +210,8 @@ static void lib_emulate(void *arg)
 	lib_mem_init(&m, uc, f->guarded);
 	lib_mem_ops(&ops, &m);
 	len = lib_read_code(&m, rip, code, sizeof(code));
+	/* a site being or having been rewritten: the instruction that faulted */
+	len = lib_rw_orig(rip, code, len);
 	if (!len)
 		goto chain;
 	st = lib_decode_cached(&insn, rip, code, len);
@@ -218,6 +235,8 @@ static void lib_emulate(void *arg)
 	case REGMAP_EMU_OK:
 		lib_cpu_to_uc(&cpu, uc);
 		f->id = !!(cpu.rflags & REGMAP_FLAGS_ID);
+		if (regmap_emu_insn_const_addr(&insn))
+			lib_rw_consider(rip, &insn, code, tf);
 		/*
 		 * TF was set when the instruction started: the CPU traps after
 		 * it, before the next one runs (sigreturn would let the next
@@ -227,7 +246,7 @@ static void lib_emulate(void *arg)
 			lib_raise_forced(uc, SIGTRAP, TRAP_TRACE, cpu.rip);
 		return;
 	case REGMAP_EMU_FAULT_DE:
-		lib_raise_sigfpe(uc, FPE_INTDIV);
+		lib_fpe(f, FPE_INTDIV);
 		return;
 	case REGMAP_EMU_FAULT_GP:
 		/* what the kernel reports for a #GP: SI_KERNEL, no address */
@@ -236,7 +255,7 @@ static void lib_emulate(void *arg)
 	case REGMAP_EMU_FAULT_XM:
 	case REGMAP_EMU_FAULT_MF:
 		/* which exception it was is not reported: the kernel's "unknown" code */
-		lib_raise_sigfpe(uc, FPE_FLTUNK);
+		lib_fpe(f, FPE_FLTUNK);
 		return;
 	case REGMAP_EMU_MEM_FAULT:
 		lib_mem_failed(f, &m, res.fault_addr);
@@ -334,14 +353,18 @@ void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 	struct lib_fault f = { .sig = sig, .si = si, .uc = ucv, .guarded = true, .id = -1 };
 	ucontext_t *uc = ucv;
 	int saved_errno = errno;
+	struct regmap_rw_fixup fix;
 	struct lib_thread *t;
+	bool planted;
 	char *stack;
 	size_t size;
 	stack_t ss;
 
 	if (lib_mem_fixup(sig, si, uc))
 		return;
-	if (!lib_candidate(sig, si)) {
+	/* a fault inside a rewritten site's native code: as if the site trapped */
+	planted = lib_rw_planted(si, uc, &fix);
+	if (!planted && !lib_candidate(sig, si)) {
 		lib_chain(sig, si, uc);
 		errno = saved_errno;
 		return;
@@ -357,6 +380,8 @@ void lib_on_fault(int sig, siginfo_t *si, void *ucv)
 		errno = saved_errno;
 		return;
 	}
+	if (planted)
+		lib_rw_rewind(uc, &fix);
 	/*
 	 * On the program's own alternate stack with less than LIB_ROOM left,
 	 * emulate on ours: the program's may be as small as SIGSTKSZ, with a

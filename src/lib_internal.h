@@ -24,12 +24,16 @@
 /* RFLAGS.AC: alignment check */
 #define LIB_RFLAGS_AC	0x40000ull
 
-/* Index of a handled signal in struct lib_state's arrays. */
-enum { LIB_SEGV, LIB_BUS, LIB_NSIG };
+/*
+ * Index of a handled signal in struct lib_state's arrays.  SIGFPE is
+ * handled only while sites are rewritten (lib_rewrite.c): a divide
+ * error inside a stub is moved back to its site.
+ */
+enum { LIB_SEGV, LIB_BUS, LIB_FPE, LIB_NSIG };
 
 static inline int lib_sig_index(int sig)
 {
-	return sig == SIGBUS ? LIB_BUS : LIB_SEGV;
+	return sig == SIGBUS ? LIB_BUS : sig == SIGFPE ? LIB_FPE : LIB_SEGV;
 }
 
 struct lib_state {
@@ -41,6 +45,7 @@ struct lib_state {
 	 * instruction is the map; one computed from registers is a real fault
 	 */
 	int map_absolute;
+	atomic_int fpe_ours;		/* our SIGFPE handler is installed (LIB_FPE) */
 };
 
 extern struct lib_state lib_state;
@@ -75,9 +80,11 @@ int lib_real_sigmask(int how, const sigset_t *set, sigset_t *old);
 /* The calling thread's mask into the kernel's form (forward) or back. */
 void lib_mask_thread(bool forward);
 
-/* lib_handler.c: the SA_SIGINFO handler for SIGSEGV and SIGBUS (entry: clears AC) */
+/* lib_handler.c: the SA_SIGINFO handler for SIGSEGV and SIGBUS, and SIGFPE (entry: clears AC) */
 void lib_on_fault_entry(int sig, siginfo_t *si, void *uc);
 void lib_on_fault(int sig, siginfo_t *si, void *uc);
+/* gregs[] index of each map register (rax, rcx, ...: the map's order) */
+extern const uint8_t lib_greg[16];
 
 /* lib_chain.c: what the kernel would have done without regmap */
 void lib_chain(int sig, siginfo_t *si, ucontext_t *uc);
@@ -130,6 +137,40 @@ bool lib_mem_fixup(int sig, const siginfo_t *si, ucontext_t *uc);
 /* lib_cache.c: decode with a small lock-free cache keyed by rip and bytes */
 enum regmap_emu_status lib_decode_cached(struct regmap_emu_insn *insn, uint64_t rip,
 					 const uint8_t *code, size_t len);
+
+/*
+ * lib_rewrite.c: native-speed sites (doc/REWRITE.md section 7).
+ * lib_rw_enable(): at regmap_map_registers(), rewriting on if wanted and
+ * possible (0, or -ENOSYS, -EACCES, ... why not).  The handler's hooks:
+ * lib_rw_orig() replaces the n code bytes read at rip by the original
+ * instruction if rip is a site being or having been rewritten and the
+ * bytes are ours (returns the count of valid bytes);
+ * lib_rw_consider() rewrites the site of an emulated instruction;
+ * lib_rw_planted() says whether a fault is inside planted code (*fix:
+ * how to get back to the site), lib_rw_rewind() moves the thread there.
+ */
+struct regmap_rw_fixup;
+int lib_rw_enable(void);
+void lib_rw_disable(void);
+void lib_rw_want(int on);
+bool lib_rw_on(void);
+size_t lib_rw_orig(uint64_t rip, uint8_t *code, size_t n);
+void lib_rw_consider(uint64_t site, const struct regmap_emu_insn *insn, const uint8_t *code,
+		     uint64_t rflags);
+bool lib_rw_planted(const siginfo_t *si, const ucontext_t *uc, struct regmap_rw_fixup *fix);
+void lib_rw_rewind(ucontext_t *uc, const struct regmap_rw_fixup *fix);
+void lib_rw_atfork_child(void);
+
+/* lib_rewrite_os.c: the system calls behind it */
+struct regmap_near;
+int lib_rw_os_setup(void);
+bool lib_rw_os_shadow_stack(void);
+int lib_rw_os_write(uint64_t addr, const void *buf, size_t len);
+void lib_rw_os_sync(void);
+uint64_t lib_rw_os_page(uint64_t want);
+int lib_rw_os_maps(struct regmap_near *n, char *buf, size_t size, char *line, size_t line_max);
+/* What the mappings at [site, site + len) allow (enum regmap_near_code), -1 if unknown. */
+int lib_rw_os_code(uint64_t site, unsigned len);
 
 /* lib_report.c: the one-line message for an instruction regmap cannot emulate */
 void lib_report_unsupported(const struct regmap_emu_insn *insn, int decoded, uint64_t rip);

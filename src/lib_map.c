@@ -23,7 +23,9 @@
 struct lib_state lib_state;
 
 static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
-static const int lib_sigs[LIB_NSIG] = { [LIB_SEGV] = SIGSEGV, [LIB_BUS] = SIGBUS };
+static const int lib_sigs[LIB_NSIG] = {
+	[LIB_SEGV] = SIGSEGV, [LIB_BUS] = SIGBUS, [LIB_FPE] = SIGFPE,
+};
 
 static bool lib_is_ours(const struct sigaction *sa)
 {
@@ -99,6 +101,7 @@ static void lib_setup_once(void)
 		regmap_emu_xinit();
 	/* the forking thread keeps its alternate stack in the child */
 	pthread_atfork(NULL, NULL, lib_altstack_atfork_child);
+	pthread_atfork(NULL, NULL, lib_rw_atfork_child);
 }
 
 /* REGMAP_MAP_ADDRESSING: unset, "" or "any" 0, "absolute" 1, else -EINVAL. */
@@ -116,23 +119,18 @@ static int lib_map_addressing(void)
 	return -EINVAL;
 }
 
-int regmap_map_registers(void)
+/*
+ * Install lib_on_fault_entry() for lib_sigs[i], keeping the program's action as
+ * "prev" (under lib_lock): 0 or -errno.
+ */
+static int lib_install(int i)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct sigaction sa, cur;
-	int i, ret = 0;
 
-	if (lib_under_regmap_run())
+	if (lib_sigaction(lib_sigs[i], NULL, &cur) < 0)
+		return -errno;
+	if (lib_is_ours(&cur))
 		return 0;
-	ret = lib_map_addressing();
-	if (ret < 0)
-		return ret;
-	lib_state.map_absolute = ret;
-	ret = 0;
-	pthread_once(&once, lib_setup_once);
-	/* not fatal: a thread without one gets one at its first map access */
-	lib_altstack_ensure(NULL);
-
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = lib_on_fault_entry;
 	/*
@@ -151,22 +149,37 @@ int regmap_map_registers(void)
 	sigdelset(&sa.sa_mask, SIGILL);
 	sigdelset(&sa.sa_mask, SIGTRAP);
 	sigdelset(&sa.sa_mask, SIGSYS);
+	/* saved before ours is installed: a fault right after finds it */
+	lib_prev_set(i, &cur);
+	if (lib_sigaction(lib_sigs[i], &sa, NULL) < 0)
+		return -errno;
+	if (i == LIB_FPE)
+		atomic_store(&lib_state.fpe_ours, 1);
+	return 0;
+}
+
+int regmap_map_registers(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int i, ret = 0;
+
+	if (lib_under_regmap_run())
+		return 0;
+	ret = lib_map_addressing();
+	if (ret < 0)
+		return ret;
+	lib_state.map_absolute = ret;
+	ret = 0;
+	pthread_once(&once, lib_setup_once);
+	/* not fatal: a thread without one gets one at its first map access */
+	lib_altstack_ensure(NULL);
 
 	pthread_mutex_lock(&lib_lock);
-	for (i = 0; i < LIB_NSIG; i++) {
-		if (lib_sigaction(lib_sigs[i], NULL, &cur) < 0) {
-			ret = -errno;
-			break;
-		}
-		if (lib_is_ours(&cur))
-			continue;
-		/* saved before ours is installed: a fault right after finds it */
-		lib_prev_set(i, &cur);
-		if (lib_sigaction(lib_sigs[i], &sa, NULL) < 0) {
-			ret = -errno;
-			break;
-		}
-	}
+	for (i = 0; i < LIB_FPE && !ret; i++)
+		ret = lib_install(i);
+	/* native-speed sites: a divide error in a stub goes back to its site */
+	if (!ret && lib_rw_enable() == 0 && lib_rw_on() && lib_install(LIB_FPE) < 0)
+		lib_rw_disable();
 	if (!ret && !atomic_load(&lib_state.enabled)) {
 		/* from now on SIGSEGV and SIGBUS are blocked only by stand-ins (lib_sigmask.c) */
 		lib_sigaction_masks(true);
@@ -191,6 +204,8 @@ int regmap_unmap_registers(void)
 		lib_sigaction_masks(false);
 		lib_mask_thread(false);
 	}
+	/* sites rewritten so far stay native: they are correct without us */
+	lib_rw_disable();
 	for (i = 0; i < LIB_NSIG; i++) {
 		/* one installed behind our back (rt_sigaction) stays */
 		if (lib_sigaction(lib_sigs[i], NULL, &cur) < 0 || !lib_is_ours(&cur))
@@ -198,6 +213,28 @@ int regmap_unmap_registers(void)
 		lib_prev_get(i, &old);
 		if (lib_sigaction(lib_sigs[i], &old, NULL) < 0)
 			ret = -errno;
+		else if (i == LIB_FPE)
+			atomic_store(&lib_state.fpe_ours, 0);
+	}
+	pthread_mutex_unlock(&lib_lock);
+	return ret;
+}
+
+int regmap_set_rewrite(int on)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&lib_lock);
+	lib_rw_want(on);
+	/* otherwise it takes effect at regmap_map_registers() */
+	if (atomic_load(&lib_state.enabled)) {
+		if (!on) {
+			lib_rw_disable();
+		} else {
+			ret = lib_rw_enable();
+			if (!ret && (ret = lib_install(LIB_FPE)) < 0)
+				lib_rw_disable();
+		}
 	}
 	pthread_mutex_unlock(&lib_lock);
 	return ret;

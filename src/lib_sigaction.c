@@ -71,6 +71,8 @@ void lib_prev_spend(int i)
 
 static int lib_intercepted(int sig)
 {
+	if (sig == SIGFPE)
+		return atomic_load(&lib_state.fpe_ours);
 	return (sig == SIGSEGV || sig == SIGBUS) && atomic_load(&lib_state.enabled);
 }
 

@@ -60,6 +60,10 @@ static void usage(FILE *f)
 "                      instruction ([0x10]) is the map; one computed from\n"
 "                      registers ([rdx+8], a null pointer's member) is a\n"
 "                      real fault.  any (the default): both are the map\n"
+"      --no-rewrite    keep every map access trapping: do not turn sites with\n"
+"                      a constant address ([0x10]) into native code\n"
+"      --rewrite-threshold=N  rewrite such a site at its Nth emulated\n"
+"                      execution (default 1: the first)\n"
 "  -q, --quiet         do not report real faults (the signals still arrive)\n"
 "  -o, --output=FILE   write reports and the trace to FILE, not stderr\n"
 "  -c, --cpu=N         run regmap-run and PROGRAM on CPU N\n"
@@ -324,7 +328,7 @@ static void check_sites(const struct sup_config *cfg, const char *exe, const cha
 
 /* getopt values of the long options without a letter */
 enum { OPT_NO_FOLLOW = 256, OPT_NO_PIN, OPT_IN_PROCESS, OPT_TRACE_FORMAT, OPT_BT_ACCESS,
-       OPT_MAP_ADDRESSING, OPT_GDB, OPT_GDB_FAULT };
+       OPT_MAP_ADDRESSING, OPT_GDB, OPT_GDB_FAULT, OPT_NO_REWRITE, OPT_REWRITE_THRESHOLD };
 
 /*
  * Options that only the supervisor carries out, by their getopt value:
@@ -346,6 +350,8 @@ static const struct {
 	{ OPT_NO_FOLLOW, "--no-follow", true },
 	{ 'c', "--cpu", false },
 	{ OPT_NO_PIN, "--no-pin", false },
+	/* libregmap rewrites at the first execution (--no-rewrite it has) */
+	{ OPT_REWRITE_THRESHOLD, "--rewrite-threshold", true },
 };
 #define N_SUP_ONLY	(sizeof(sup_only) / sizeof(sup_only[0]))
 
@@ -427,6 +433,19 @@ static void gdb_listen_early(struct sup_config *cfg)
 	cfg->gdb_fd = fd;
 }
 
+static unsigned parse_threshold(const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > INT_MAX)
+		run_die(RUN_EXIT_FAILURE, "--rewrite-threshold=%s: give a number of executions, "
+		    "1 or more (--no-rewrite keeps every site trapping)", arg);
+	return (unsigned)v;
+}
+
 static int parse_cpu(const char *arg)
 {
 	char *end;
@@ -454,6 +473,8 @@ int main(int argc, char *argv[])
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "in-process", no_argument, NULL, OPT_IN_PROCESS },
 		{ "map-addressing", required_argument, NULL, OPT_MAP_ADDRESSING },
+		{ "no-rewrite", no_argument, NULL, OPT_NO_REWRITE },
+		{ "rewrite-threshold", required_argument, NULL, OPT_REWRITE_THRESHOLD },
 		{ "stats", no_argument, NULL, 's' },
 		{ "gdb", optional_argument, NULL, OPT_GDB },
 		{ "gdb-on-fault", optional_argument, NULL, OPT_GDB_FAULT },
@@ -564,6 +585,12 @@ int main(int argc, char *argv[])
 			cfg.map_absolute = !strcmp(optarg, "absolute");
 			addressing = optarg;
 			break;
+		case OPT_NO_REWRITE:
+			cfg.no_rewrite = true;
+			break;
+		case OPT_REWRITE_THRESHOLD:
+			cfg.rewrite_threshold = parse_threshold(optarg);
+			break;
 		case 's':
 			cfg.stats = true;
 			break;
@@ -627,6 +654,9 @@ int main(int argc, char *argv[])
 		/* libregmap's form of the option (regmap(3)) */
 		if (addressing && setenv("REGMAP_MAP_ADDRESSING", addressing, 1))
 			run_die(RUN_EXIT_FAILURE, "cannot set REGMAP_MAP_ADDRESSING: %s",
+			    strerror(errno));
+		if (cfg.no_rewrite && setenv("REGMAP_NO_REWRITE", "1", 1))
+			run_die(RUN_EXIT_FAILURE, "cannot set REGMAP_NO_REWRITE: %s",
 			    strerror(errno));
 		run_in_process(argv + optind);
 	}

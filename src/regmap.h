@@ -97,6 +97,21 @@ void map_registers(void);
 /* Which of enum regmap_mode is in force now. */
 int regmap_mode(void);
 
+/*
+ * Native-speed sites (regmap(7)): after its first emulated execution, an
+ * instruction that reaches the map through a constant address ([0x10])
+ * is rewritten into native code that does the same without trapping.  On
+ * (1) by default, unless REGMAP_NO_REWRITE=1 is in the environment; off
+ * (0) leaves every site trapping from now on (sites already rewritten
+ * stay native: they are correct).  Before regmap_map_registers() this
+ * only records the choice.  Returns 0, or, turning it on while the map
+ * is enabled, a negative errno if this system cannot do it (-ENOSYS: no
+ * sync-core membarrier; -EACCES: the kernel refuses writes to code
+ * through /proc/self/mem): every site then keeps trapping (regmap(3)).
+ * Under regmap-run it does nothing (see its --no-rewrite).
+ */
+int regmap_set_rewrite(int on);
+
 /* ---- one-instruction accessors ---- */
 
 /*

@@ -97,6 +97,7 @@ static int seize_pass(struct sup_session *s, pid_t pid, struct sup_attach_error 
 				t = sup_thread_get(&s->threads, tid, false);
 				if (t)
 					t->tgid = pid;
+				sup_as_start(s, tid);
 				n++;
 				continue;
 			}
@@ -109,6 +110,8 @@ static int seize_pass(struct sup_session *s, pid_t pid, struct sup_attach_error 
 		t = sup_thread_get(&s->threads, tid, false);
 		if (t)
 			t->tgid = pid;
+		/* threads of one process share one address space */
+		sup_as_start(s, tid);
 		n++;
 	}
 	closedir(dir);
@@ -211,7 +214,7 @@ static bool detach_stop(struct sup_session *s, pid_t tid, int st)
 	switch (st >> 16) {
 	case 0:
 		deliver = sig;
-		if (sig == SIGSEGV || sig == SIGBUS) {
+		if (sup_fault_wanted(s, sig)) {
 			deliver = sup_fault(s, tid);
 			if (deliver < 0)
 				return true;	/* gone */

@@ -260,7 +260,7 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	siginfo_t si;
 	char why[256];
 	uint64_t id0;
-	bool hit = false;
+	bool hit = false, have_regs = false;
 
 	s->last_fault = SUP_FAULT_NONE;
 	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0)
@@ -268,25 +268,41 @@ int sup_fault(struct sup_session *s, pid_t tid)
 	/* kill(), tgkill(), sigqueue(): a signal, not a fault */
 	if (si.si_code <= 0)
 		return si.si_signo;
-	/*
-	 * SIGBUS: with AC set, a misaligned access to page 0 raises #AC
-	 * before the page fault; the register form it stands for cannot
-	 * be misaligned, so it is a map access like any other.  Other
-	 * SIGBUSes are not the map's.
-	 */
-	if (si.si_signo == SIGBUS && si.si_code != BUS_ADRALN)
-		return SIGBUS;
 
 	memset(&f, 0, sizeof(f));
 	f.tid = tid;
 	f.signo = si.si_signo;
 	f.si = &si;
 	f.bytes = bytes;
-	if (surely_not_map(&si)) {
+	/*
+	 * A fault (SIGSEGV, SIGBUS, SIGFPE) inside planted code: the thread
+	 * is moved back to the site, whose original instruction is emulated
+	 * as if it had trapped (doc/REWRITE.md section 4).
+	 */
+	if (sup_rw_planted(s)) {
+		if (ptrace(PTRACE_GETREGS, tid, NULL, &ur) < 0)
+			return -errno;
+		have_regs = true;
+		f.nbytes = sup_rw_rewind(s, tid, &si, &ur, bytes);
+	}
+	if (f.nbytes) {
+		/* the original instruction's faults are those of a map access */
+		f.signo = SIGSEGV;
+	} else if (si.si_signo == SIGFPE ||
+		   (si.si_signo == SIGBUS && si.si_code != BUS_ADRALN)) {
+		/*
+		 * SIGBUS: with AC set, a misaligned access to page 0 raises
+		 * #AC before the page fault; the register form it stands for
+		 * cannot be misaligned, so it is a map access like any other.
+		 * Other SIGBUSes and SIGFPEs are the program's.
+		 */
+		return si.si_signo;
+	}
+	if (!f.nbytes && surely_not_map(&si)) {
 		f.status = REGMAP_EMU_NOT_MAP;
 		return real_fault(s, &f, bytes);
 	}
-	if (ptrace(PTRACE_GETREGS, tid, NULL, &ur) < 0)
+	if (!have_regs && ptrace(PTRACE_GETREGS, tid, NULL, &ur) < 0)
 		return -errno;
 	f.rip = ur.rip;
 	if (ur.cs != USER_CS_64) {
@@ -295,7 +311,11 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		return real_fault(s, &f, bytes);
 	}
 
-	f.nbytes = sup_read_code(tid, ur.rip, bytes, sizeof(bytes));
+	if (!f.nbytes) {
+		f.nbytes = sup_read_code(tid, ur.rip, bytes, sizeof(bytes));
+		/* a thread that faulted on a site just before it was rewritten */
+		f.nbytes = sup_rw_orig(s, tid, ur.rip, bytes, f.nbytes);
+	}
 	insn = f.nbytes ? sup_cache_get(s->cache, ur.rip, bytes, f.nbytes, &st, &hit) : NULL;
 	f.insn = insn;
 	if (!insn) {
@@ -356,6 +376,8 @@ int sup_fault(struct sup_session *s, pid_t tid)
 		sup_report_trace(s, tid, f.rip, insn, &res);
 	if (s->gdb)
 		sup_gdb_access(s, tid, &res);
+	if (!s->cfg.no_rewrite)
+		sup_rw_after(s, tid, f.rip, insn, bytes, f.tf ? REGMAP_FLAGS_TF : 0);
 	if (f.tf)
 		return trap_after(s, tid, cpu.rip);
 	return 0;

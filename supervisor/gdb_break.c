@@ -60,6 +60,9 @@ int gdb_break_insert(struct sup_session *s, uint64_t addr)
 		g->bp = bp;
 		g->capbp = cap;
 	}
+	/* the int3 goes into the program's instruction, not into our replacement */
+	if (sup_rw_revert_range(s, tid, addr, 1) < 0)
+		return -EPERM;
 	if (gdb_mem_raw_read(tid, addr, &orig, 1) != 1)
 		return -EFAULT;
 	/* while a vfork child runs in this memory, the int3 waits (gdb_break_lift) */

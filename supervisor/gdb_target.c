@@ -194,10 +194,40 @@ static void stopped(struct sup_session *s, pid_t tid, enum gdb_why why, int sig,
 	gdb_buf_free(&b);
 }
 
+/* A queued stop of tid at an int3 of ours: rip back on it, 1; else 0. */
+static bool undo_break(struct sup_session *s, pid_t tid, int status)
+{
+	struct user_regs_struct ur;
+	siginfo_t si;
+
+	if (!WIFSTOPPED(status) || status >> 16 || WSTOPSIG(status) != SIGTRAP ||
+	    !gdb_is_member(s, tid) || ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0 ||
+	    si.si_code != SI_KERNEL || ptrace(PTRACE_GETREGS, tid, NULL, &ur) < 0 ||
+	    !gdb_break_at(s, ur.rip - 1))
+		return false;
+	ur.rip--;
+	return ptrace(PTRACE_SETREGS, tid, NULL, &ur) == 0;
+}
+
 void gdb_stop(struct sup_session *s, pid_t tid, int status, enum gdb_why why, int sig,
 	      uint64_t watch_addr, int watch_type)
 {
 	sup_world_stop_scope(s, tid, SUP_WORLD_PROCESS, s->gdb->pid);
+	/*
+	 * Other threads that met a breakpoint meanwhile (while this stop, or
+	 * an earlier one of the rewriter, stopped the world) forget it and
+	 * stand on the int3 again, as gdbserver does: gdb may delete the
+	 * breakpoint before it resumes them, and their trap would then be a
+	 * SIGTRAP of nobody's.  If it is still there, they meet it again.
+	 */
+	for (unsigned i = 0; i < s->world.qlen;) {
+		struct sup_event e = s->world.queue[i];
+
+		if (e.tid != tid && undo_break(s, e.tid, e.status))
+			sup_world_unqueue(s, i);
+		else
+			i++;
+	}
 	sup_world_hold(s, tid, status);
 	stopped(s, tid, why, sig, watch_addr, watch_type);
 }
@@ -319,7 +349,6 @@ bool gdb_resume(struct sup_session *s, const char *args)
 static bool undo_trap(struct sup_session *s, pid_t tid, int status)
 {
 	struct sup_thread *t = sup_thread_get(&s->threads, tid, false);
-	struct user_regs_struct ur;
 	uint64_t addr;
 	siginfo_t si;
 	int type;
@@ -327,11 +356,8 @@ static bool undo_trap(struct sup_session *s, pid_t tid, int status)
 	if (!t || !WIFSTOPPED(status) || status >> 16 || WSTOPSIG(status) != SIGTRAP ||
 	    !gdb_is_member(s, tid) || ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0)
 		return false;
-	if (si.si_code == SI_KERNEL && ptrace(PTRACE_GETREGS, tid, NULL, &ur) == 0 &&
-	    gdb_break_at(s, ur.rip - 1)) {
-		ur.rip--;
-		return ptrace(PTRACE_SETREGS, tid, NULL, &ur) == 0;
-	}
+	if (undo_break(s, tid, status))
+		return true;
 	if (si.si_code == TRAP_HWBKPT)
 		return gdb_watch_hw_hit(s, tid, &addr, &type) >= 0;
 	return t->step && si.si_code > 0;

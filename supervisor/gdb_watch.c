@@ -100,6 +100,9 @@ int gdb_watch_insert(struct sup_session *s, int type, uint64_t addr, uint64_t le
 	if (addr < REGMAP_MAP_SIZE) {
 		if (len > REGMAP_MAP_SIZE - addr)
 			return -EINVAL;	/* partly outside the map: no such access exists */
+		/* a rewritten site would not trap: its original instruction back */
+		if (sup_rw_revert_offsets(s, gdb_current(s), addr, len) < 0)
+			return -EPERM;
 		w.map = true;
 		g->watch[g->nwatch++] = w;
 		return 0;

@@ -214,6 +214,8 @@ int sup_launch(struct sup_session *s, const struct sup_config *cfg,
 		return ret;
 	}
 	sup_thread_mark(&s->threads, s->pid, true);
+	/* not fatal: without one, nothing of the program is rewritten */
+	sup_as_start(s, s->pid);
 	kill(s->pid, SIGCONT);
 	ret = await_exec(s, fds[0], e);
 	close(fds[0]);

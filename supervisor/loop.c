@@ -3,7 +3,8 @@
  * process, and one decision per stop.
  *
  *   signal-delivery-stop, SIGSEGV   -> sup_fault(): emulate or deliver
- *     (or SIGBUS: an alignment check)
+ *     (or SIGBUS: an alignment check; SIGFPE too once sites are rewritten:
+ *     faults inside native code)
  *   signal-delivery-stop, other     -> deliver the signal unchanged
  *   PTRACE_EVENT_STOP, stop signal  -> group-stop: PTRACE_LISTEN, so the
  *                                      tracee stays stopped until SIGCONT
@@ -53,8 +54,8 @@ static void signal_stop(struct sup_session *s, pid_t tid, int sig)
 	uint64_t t0 = 0;
 	int deliver = sig;
 
-	if (sig == SIGSEGV || sig == SIGBUS) {
-		if (s->detail)
+	if (sup_fault_wanted(s, sig)) {
+		if (s->detail && sig != SIGFPE)
 			t0 = now_ns();
 		deliver = sup_fault(s, tid);
 		if (deliver < 0)
@@ -88,6 +89,8 @@ static void new_task(struct sup_session *s, pid_t tid, int ev)
 			sup_thread_tgid(s, (pid_t)msg);
 		if (s->gdb)
 			sup_gdb_new_task(s, tid, (pid_t)msg, ev);
+		/* its address space: the parent's, or a copy (rewritten sites) */
+		sup_as_clone(s, tid, (pid_t)msg);
 	}
 }
 
@@ -98,7 +101,11 @@ static void exec_done(struct sup_session *s, pid_t tid)
 	if (tid == s->pid)
 		s->exec_done = true;
 	/* a thread other than the leader exec'd: it now has the leader's tid */
-	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former) == 0 && (pid_t)former != tid)
+	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former) != 0)
+		former = tid;
+	/* a new address space, with no rewritten site */
+	sup_as_exec(s, tid, (pid_t)former);
+	if ((pid_t)former != tid)
 		sup_thread_mark(&s->threads, (pid_t)former, false);
 	sup_names_forget(s, tid);
 	sup_proc_exec(s, tid);
@@ -178,12 +185,14 @@ static void handle_stop(struct sup_session *s, pid_t tid, int status)
 	}
 }
 
+/* Thread tid ended with wait status status. */
 void sup_note_exit(struct sup_session *s, pid_t tid, int status)
 {
 	struct sup_thread *t = sup_thread_get(&s->threads, tid, false);
 
 	if (t)
 		sup_world_forget(s, t);
+	sup_as_drop(s, tid);
 	sup_thread_mark(&s->threads, tid, false);
 	/* a leader's end is reported after all its threads': the process is gone */
 	sup_proc_gone(s, tid);

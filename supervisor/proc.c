@@ -4,11 +4,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include "near.h"
 #include "sup_internal.h"
 
 long sup_proc_status_long(pid_t pid, const char *key)
@@ -52,6 +56,26 @@ int sup_proc_sigmask(pid_t tid, const char *key, uint64_t *mask)
 	}
 	fclose(f);
 	return ret;
+}
+
+bool sup_proc_shadow_stack(pid_t tid)
+{
+	char path[64], line[256];
+	bool on = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* "x86_Thread_features:\tshstk wrss" (kernels with user shadow stacks) */
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "x86_Thread_features:", 20)) {
+			on = strstr(line + 20, "shstk") != NULL;
+			break;
+		}
+	fclose(f);
+	return on;
 }
 
 bool sup_proc_sig_caught(pid_t tid, int sig)
@@ -131,5 +155,60 @@ int sup_proc_find_mapping(pid_t pid, uint64_t addr, struct sup_mapping *m)
 		break;
 	}
 	fclose(f);
+	return ret;
+}
+
+int sup_proc_near(pid_t pid, struct regmap_near *n)
+{
+	char path[64], line[512];
+	struct regmap_maps_line m;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strcspn(line, "\n");
+
+		if (regmap_maps_parse(line, len, &m))
+			regmap_near_feed(n, &m);
+		/* the rest of a line longer than the buffer */
+		while (line[len] != '\n' && fgets(line, sizeof(line), f))
+			len = strcspn(line, "\n");
+	}
+	fclose(f);
+	regmap_near_done(n);
+	return 0;
+}
+
+int sup_proc_code(pid_t pid, uint64_t site, unsigned len)
+{
+	static bool no_query;	/* the kernel has no PROCMAP_QUERY */
+	char path[64];
+	uint64_t at = site;
+	int fd, ret = REGMAP_NEAR_CODE_OK;
+
+	if (no_query)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (at < site + len && ret == REGMAP_NEAR_CODE_OK) {
+		struct regmap_procmap_query q;
+
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_addr = at;
+		if (ioctl(fd, REGMAP_PROCMAP_QUERY, &q) < 0) {
+			no_query = errno == ENOTTY || errno == EINVAL;
+			ret = errno == ENOENT ? REGMAP_NEAR_CODE_UNMAPPED : -1;
+			break;
+		}
+		ret = regmap_near_code_flags(q.vma_flags);
+		at = q.vma_end;
+	}
+	close(fd);
 	return ret;
 }

@@ -60,6 +60,7 @@ void sup_session_free(struct sup_session *s)
 	s->bt_hits = NULL;
 	gdb_free(s->gdb);
 	s->gdb = NULL;
+	sup_as_free_all(s);
 	sup_world_free(s);
 	sup_threads_free(&s->threads);
 	sup_procs_free(s);

@@ -26,6 +26,8 @@ struct site {
 	uint64_t count;
 	char mnemonic[24];
 	char sym[SUP_SYM_MAX];
+	bool rw_known;		/* sup_detail_rewrite() said what became of it */
+	uint8_t rw_state, rw_why;	/* enum sup_rw_state, enum sup_rw_why */
 };
 
 struct sup_detail {
@@ -35,6 +37,8 @@ struct sup_detail {
 	uint64_t other_sites;	/* instructions at sites beyond MAX_SITES */
 	uint64_t timed, ns;	/* SIGSEGV stops served, time spent on them */
 	uint64_t sym_ns;	/* of which finding symbol names (not counted) */
+	uint64_t rw_ns;		/* ... and rewriting sites (counted apart) */
+	uint64_t rw_tries;	/* rewrites attempted */
 	struct site site[MAX_SITES];
 };
 
@@ -64,12 +68,17 @@ static void mnemonic_of(const char *text, char *buf, size_t size)
 	snprintf(buf, size, "%.*s", (int)n, text);
 }
 
+static unsigned site_hash(uint64_t rip, pid_t tgid)
+{
+	return (unsigned)((rip ^ (rip >> 12) ^ (uint64_t)tgid * 31) & (MAX_SITES - 1));
+}
+
 static struct site *site_get(struct sup_session *s, pid_t tid, uint64_t rip,
 			     const struct regmap_emu_insn *insn)
 {
 	struct sup_detail *d = s->detail;
 	pid_t tgid = sup_thread_tgid(s, tid);
-	unsigned i = (unsigned)((rip ^ (rip >> 12) ^ (uint64_t)tgid * 31) & (MAX_SITES - 1));
+	unsigned i = site_hash(rip, tgid);
 	char text[160];
 
 	for (unsigned n = 0; n < MAX_SITES; n++, i = (i + 1) & (MAX_SITES - 1)) {
@@ -125,6 +134,27 @@ void sup_detail_count(struct sup_session *s, pid_t tid, uint64_t rip,
 	}
 }
 
+void sup_detail_rewrite(struct sup_session *s, pid_t tid, uint64_t rip, unsigned state,
+			unsigned why)
+{
+	struct sup_detail *d = s->detail;
+	pid_t tgid = sup_thread_tgid(s, tid);
+	unsigned i = site_hash(rip, tgid);
+
+	for (unsigned n = 0; n < MAX_SITES; n++, i = (i + 1) & (MAX_SITES - 1)) {
+		struct site *e = &d->site[i];
+
+		if (!e->tgid)
+			return;	/* not counted: one of the "other sites" */
+		if (e->tgid == tgid && e->rip == rip) {
+			e->rw_known = true;
+			e->rw_state = (uint8_t)state;
+			e->rw_why = (uint8_t)why;
+			return;
+		}
+	}
+}
+
 void sup_detail_time(struct sup_session *s, uint64_t ns)
 {
 	s->detail->timed++;
@@ -136,6 +166,12 @@ void sup_detail_untime(struct sup_session *s, uint64_t ns)
 	s->detail->sym_ns += ns;
 }
 
+void sup_detail_rewrite_time(struct sup_session *s, uint64_t ns)
+{
+	s->detail->rw_ns += ns;
+	s->detail->rw_tries++;
+}
+
 static int by_count(const void *a, const void *b)
 {
 	const struct site *x = *(struct site *const *)a, *y = *(struct site *const *)b;
@@ -143,6 +179,77 @@ static int by_count(const void *a, const void *b)
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
 	return x->rip < y->rip ? -1 : x->rip > y->rip;
+}
+
+/* The "native code" column: what became of the site. */
+static void native_of(const struct sup_session *s, const struct site *e, char *buf, size_t size)
+{
+	if (s->cfg.no_rewrite)
+		buf[0] = '\0';
+	else if (!e->rw_known)
+		snprintf(buf, size, "no: %s", sup_rw_why_str(REGMAP_RW_NOT_CONST));
+	else if (e->rw_state == SUP_RW_INPLACE)
+		snprintf(buf, size, "rewritten in place");
+	else if (e->rw_state == SUP_RW_STUB)
+		snprintf(buf, size, "rewritten, with a stub");
+	else if (e->rw_state == SUP_RW_KEPT)
+		snprintf(buf, size, "no: %s", sup_rw_why_str(e->rw_why));
+	else if (e->rw_why)
+		snprintf(buf, size, "not yet: %s", sup_rw_why_str(e->rw_why));
+	else
+		snprintf(buf, size, "not yet: fewer executions than the threshold");
+}
+
+/*
+ * After the table: how many sites run natively (their counts above are
+ * the executions before; later ones are native and not counted), and
+ * how many stayed trapping, by reason.
+ */
+static void report_native(struct sup_session *s, struct site *const *list, unsigned n)
+{
+	unsigned inplace = 0, stub = 0, kept = 0, by[256] = { 0 };
+	char line[1024];
+	size_t len = 0;
+
+	if (s->cfg.no_rewrite) {
+		sup_msgf(s, SUP_MSG_INFO, "  native-speed sites: off (--no-rewrite): every "
+			 "execution traps and is counted");
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct site *e = list[i];
+
+		if (e->rw_known && e->rw_state == SUP_RW_INPLACE) {
+			inplace++;
+		} else if (e->rw_known && e->rw_state == SUP_RW_STUB) {
+			stub++;
+		} else {
+			kept++;
+			/* 255: below the threshold, 254: never judged (not constant) */
+			by[!e->rw_known ? REGMAP_RW_NOT_CONST : e->rw_why ? e->rw_why : 255]++;
+		}
+	}
+	if (inplace + stub)
+		sup_msgf(s, SUP_MSG_INFO, "  native-speed sites: %u rewritten (%u in place, %u "
+			 "with a stub); their counts are the executions before the rewrite, "
+			 "later ones run natively and are not counted", inplace + stub, inplace,
+			 stub);
+	if (s->detail->rw_tries)
+		sup_msgf(s, SUP_MSG_INFO, "  rewriting: %.3f ms for %" PRIu64 " attempt%s, "
+			 "%.1f us each", s->detail->rw_ns / 1e6, s->detail->rw_tries,
+			 PLURAL(s->detail->rw_tries),
+			 s->detail->rw_ns / 1e3 / s->detail->rw_tries);
+	if (!kept)
+		return;
+	sup_append(line, sizeof(line), &len, "  %u site%s stayed trapping:", kept, PLURAL(kept));
+	for (unsigned w = 0; w < 256; w++) {
+		if (!by[w])
+			continue;
+		sup_append(line, sizeof(line), &len, "%s %u %s", len && line[len - 1] != ':' ?
+			   ";" : "", by[w], w == 255 ? "fewer executions than the threshold" :
+			   sup_rw_why_str(w));
+	}
+	sup_msgf(s, SUP_MSG_INFO, "%s", line);
 }
 
 static void report_sites(struct sup_session *s)
@@ -155,19 +262,28 @@ static void report_sites(struct sup_session *s)
 		if (d->site[i].tgid && d->site[i].count)
 			list[n++] = &d->site[i];
 	qsort(list, n, sizeof(list[0]), by_count);
-	if (n || d->other_sites)
+	if ((n || d->other_sites) && s->cfg.no_rewrite)
 		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %s", "instruction site", "count",
 			 "mnemonic");
+	else if (n || d->other_sites)
+		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12s  %-12s %s", "instruction site", "count",
+			 "mnemonic", "native code");
 	for (unsigned i = 0; i < n; i++) {
-		char where[128];
+		char where[128], native[160];
 
 		snprintf(where, sizeof(where), "0x%" PRIx64 "%s%s%s", list[i]->rip,
 			 list[i]->sym[0] ? " <" : "", list[i]->sym, list[i]->sym[0] ? ">" : "");
-		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64 "  %s", where, list[i]->count,
-			 list[i]->mnemonic);
+		native_of(s, list[i], native, sizeof(native));
+		if (s->cfg.no_rewrite)
+			sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64 "  %s", where,
+				 list[i]->count, list[i]->mnemonic);
+		else
+			sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64 "  %-12s %s", where,
+				 list[i]->count, list[i]->mnemonic, native);
 	}
 	if (d->other_sites)
 		sup_msgf(s, SUP_MSG_INFO, "  %-40s %12" PRIu64, "(other sites)", d->other_sites);
+	report_native(s, list, n);
 }
 
 static int by_tid(const void *a, const void *b)
@@ -245,13 +361,13 @@ void sup_stats_report(struct sup_session *s)
 			 "computed from registers, not a constant (a null pointer's member?): "
 			 "--map-addressing=absolute makes those real faults", d->computed);
 	if (d->timed) {
-		uint64_t ns = d->ns > d->sym_ns ? d->ns - d->sym_ns : 0;
+		uint64_t off = d->sym_ns + d->rw_ns, ns = d->ns > off ? d->ns - off : 0;
 
 		sup_msgf(s, SUP_MSG_INFO, "  cost: %.1f us in regmap-run per SIGSEGV stop "
 			 "served (%" PRIu64 " stop%s, %.3f ms, not counting %.3f ms finding "
-			 "symbol names); the program also waits for two context switches "
+			 "symbol names%s); the program also waits for two context switches "
 			 "per access", ns / 1e3 / d->timed, d->timed, PLURAL(d->timed), ns / 1e6,
-			 d->sym_ns / 1e6);
+			 d->sym_ns / 1e6, d->rw_tries ? " and the rewriting below" : "");
 	}
 	/* no access, no tables: only the threads that did not use the map */
 	if (d->accesses)

@@ -62,6 +62,13 @@ struct sup_config {
 	 * real fault.
 	 */
 	bool map_absolute;
+	/*
+	 * Native-speed sites (doc/REWRITE.md): a constant-address map site
+	 * is rewritten into native code at its rewrite_threshold-th
+	 * emulated execution (0 means 1), unless no_rewrite.
+	 */
+	bool no_rewrite;
+	unsigned rewrite_threshold;
 	int cpu;		/* CPU for tracer and target, or SUP_CPU_AUTO/NONE */
 	/* the gdb server (doc/GDB.md): SUP_GDB_START and/or SUP_GDB_FAULT, or 0 */
 	int gdb;
@@ -100,6 +107,7 @@ struct sup_symbols;
 struct sup_detail;
 struct sup_procs;
 struct sup_gdb;
+struct sup_as;
 
 /* sup_session.last_fault: the last SIGSEGV stop the fault path saw */
 enum {
@@ -115,6 +123,7 @@ struct sup_thread {
 	bool traced;		/* still traced by us (false once it exited or we let go) */
 	bool let_go;		/* sup_detach_all() detached it (tgid is then known) */
 	uint64_t accesses;	/* emulated map instructions (--stats) */
+	struct sup_as *as;	/* its address space (aspace.c), NULL if not known */
 	/* stopping the world (world.c) */
 	uint8_t wstate;		/* SUP_W_* */
 	bool wsds;		/* held in a signal-delivery-stop (wsig can go with the resume) */
@@ -183,6 +192,8 @@ struct sup_session {
 	struct sup_detail *detail;	/* --stats counters, or NULL */
 	uint64_t *bt_hits;	/* accesses each --backtrace-on-access site matched */
 	struct sup_procs *procs;	/* per-process records (procs.c) */
+	struct sup_as *aspaces;		/* address spaces (aspace.c) */
+	unsigned rw_planted;		/* rewritten sites with rewind points, all spaces */
 	struct sup_world world;		/* stopping every thread (world.c) */
 	struct sup_gdb *gdb;		/* the gdb server, or NULL */
 	bool exec_held;			/* launch left the program at its exec stop (--gdb) */

@@ -12,6 +12,7 @@
 #include <sys/user.h>
 
 #include "emu.h"
+#include "rewrite.h"
 #include "sup.h"
 
 /* ---- target memory (mem.c) ---- */
@@ -25,6 +26,13 @@
  */
 int sup_mem_read(void *ctx, uint64_t addr, void *buf, size_t len);
 int sup_mem_write(void *ctx, uint64_t addr, const void *buf, size_t len);
+
+/*
+ * Write code into tid's address space, read-only pages included
+ * (/proc/PID/mem, PTRACE_POKEDATA where that is refused): 0, -ESRCH or
+ * -EPERM.
+ */
+int sup_mem_write_code(pid_t tid, uint64_t addr, const void *buf, size_t len);
 
 /*
  * Read up to len instruction bytes at rip; stops at the first page that
@@ -74,10 +82,17 @@ void sup_regs_from_cpu(struct user_regs_struct *ur, const struct regmap_cpu *cpu
 
 /*
  * Handle the SIGSEGV (or SIGBUS) signal-delivery-stop of tid: emulate a
- * map access or prepare the signal the program gets.  Returns the signal to continue
- * with (0 after an emulated instruction), or a negative errno if the
- * thread vanished.
+ * map access or prepare the signal the program gets.  Returns the signal
+ * to continue with (0 after an emulated instruction), or a negative errno
+ * if the thread vanished.  SIGFPE stops too when planted code exists
+ * (sup_rw_planted()): a fault inside planted code is served at its site,
+ * any other SIGFPE (or SIGBUS that is not an alignment check) is
+ * returned unchanged.  sup_fault_wanted(): should a stop of sig go here?
  */
+static inline bool sup_fault_wanted(const struct sup_session *s, int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || (sig == SIGFPE && s->rw_planted);
+}
 int sup_fault(struct sup_session *s, pid_t tid);
 
 /* ---- real-fault reports (report.c, backtrace.c) ---- */
@@ -316,10 +331,15 @@ void sup_detail_free(struct sup_detail *d);
 void sup_detail_count(struct sup_session *s, pid_t tid, uint64_t rip,
 		      const struct regmap_emu_insn *insn,
 		      const struct regmap_emu_result *res);
+/* What became of the site at rip (enum sup_rw_state, enum sup_rw_why). */
+void sup_detail_rewrite(struct sup_session *s, pid_t tid, uint64_t rip, unsigned state,
+			unsigned why);
 /* Time spent serving one SIGSEGV stop, in nanoseconds. */
 void sup_detail_time(struct sup_session *s, uint64_t ns);
 /* Of that time, ns went to finding symbol names: not part of the cost. */
 void sup_detail_untime(struct sup_session *s, uint64_t ns);
+/* Of that time, ns went to one attempt to rewrite a site: counted apart. */
+void sup_detail_rewrite_time(struct sup_session *s, uint64_t ns);
 
 /* Does the instruction at rip match a --backtrace-on-access site? */
 bool sup_bt_site_match(struct sup_session *s, pid_t tid, uint64_t rip);
@@ -328,6 +348,9 @@ bool sup_bt_site_match(struct sup_session *s, pid_t tid, uint64_t rip);
 
 /* The numeric value of a "Key:\tvalue" line of /proc/PID/status, or -errno. */
 long sup_proc_status_long(pid_t pid, const char *key);
+
+/* Has thread tid a CET shadow stack enabled (x86_Thread_features)? */
+bool sup_proc_shadow_stack(pid_t tid);
 
 /* Does thread tid have a handler for sig (SigCgt)?  false if unknown. */
 bool sup_proc_sig_caught(pid_t tid, int sig);
@@ -354,6 +377,15 @@ struct sup_mapping {
 
 /* The mapping of pid that contains addr: 0, -ENOENT, or -errno. */
 int sup_proc_find_mapping(pid_t pid, uint64_t addr, struct sup_mapping *m);
+
+/* Feed pid's /proc/PID/maps to n (near.h) and finish it: 0 or -errno. */
+struct regmap_near;
+int sup_proc_near(pid_t pid, struct regmap_near *n);
+/*
+ * What pid's mappings at [site, site + len) allow (enum
+ * regmap_near_code), from PROCMAP_QUERY; -1 if the kernel cannot say so.
+ */
+int sup_proc_code(pid_t pid, uint64_t site, unsigned len);
 
 /* ---- per-process records (procs.c) ---- */
 
@@ -408,6 +440,123 @@ void sup_procs_free(struct sup_session *s);
  * tid's process, or 0 if there is none (codefind.c).
  */
 uint64_t sup_find_code(struct sup_session *s, pid_t tid, enum sup_code which);
+
+/* ---- address spaces and their rewritten sites (aspace.c) ---- */
+
+/* What became of a site (struct sup_rw_site.state). */
+enum sup_rw_state {
+	SUP_RW_COUNTING = 0,	/* emulated; rewritten when its count reaches the threshold */
+	SUP_RW_INPLACE,		/* rewritten: one native instruction */
+	SUP_RW_STUB,		/* rewritten: a jump to a stub */
+	SUP_RW_KEPT,		/* stays trapping (why) */
+};
+
+/*
+ * Why a site is not rewritten: the rewriter's reasons (enum
+ * regmap_rw_reason), then the supervisor's own.  The transient ones
+ * (SUP_RW_WHY_BUSY and up) leave the site SUP_RW_COUNTING: it is tried
+ * again at its next trap.
+ */
+enum sup_rw_why {
+	SUP_RW_WHY_OFF = 64,	/* --no-rewrite */
+	SUP_RW_WHY_TRACE,	/* --trace sees every access */
+	SUP_RW_WHY_BT,		/* --backtrace-on-access sees this site */
+	SUP_RW_WHY_WATCH,	/* a gdb watchpoint on the map bytes it touches */
+	SUP_RW_WHY_BREAK,	/* a gdb breakpoint inside its bytes */
+	SUP_RW_WHY_CODE,	/* +enum regmap_near_code: where the code is */
+	SUP_RW_WHY_WRITE = SUP_RW_WHY_CODE + 8,	/* the kernel refused to write the code */
+	SUP_RW_WHY_PAGE,	/* no page for stubs within 2 GiB */
+	SUP_RW_WHY_SHSTK,	/* the thread has a CET shadow stack */
+	SUP_RW_WHY_BUSY,	/* transient: a thread could not be stopped, or gdb holds them */
+	SUP_RW_WHY_INSIDE,	/* transient: a thread stood inside the bytes */
+	SUP_RW_WHY_STEP,	/* transient: executed with TF set (single-stepping) */
+	SUP_RW_WHY_UNKNOWN,	/* transient: the thread's address space is not known yet */
+};
+
+/* One site of an address space: an instruction that accessed the map. */
+struct sup_rw_site {
+	uint64_t rip;			/* 0: empty */
+	uint64_t count;			/* emulated executions */
+	uint64_t stub;			/* SUP_RW_STUB: its slot */
+	uint8_t state;			/* enum sup_rw_state */
+	uint8_t why;			/* SUP_RW_KEPT, or the last transient reason */
+	uint8_t len;
+	uint8_t orig[REGMAP_EMU_MAX_INSN];	/* the instruction (what the count is of) */
+	uint8_t bytes[REGMAP_EMU_MAX_INSN];	/* rewritten: what replaced it */
+	uint8_t map_off, map_len;		/* rewritten: the map bytes it touches */
+	uint8_t nrewind;			/* rewritten: its rewind points */
+	struct regmap_rw_rewind rewind[REGMAP_RW_MAX_REWIND];
+};
+
+/*
+ * An address space: the tasks sharing one mm (a process's threads, and a
+ * vfork child or CLONE_VM task while it shares it), its sites and the
+ * pages holding its stubs.  A fork child gets a copy, exec a new one.
+ */
+struct sup_as {
+	struct sup_as *next;		/* the session's list */
+	unsigned refs;			/* traced tasks in it */
+	struct sup_rw_site *site;	/* open addressing by rip */
+	unsigned size, used;
+	uint64_t *page;			/* stub pages (REGMAP_RW_STUB_MAX slots each) */
+	uint8_t *page_used;		/* slots handed out per page */
+	unsigned npage, page_cap;
+	unsigned planted;		/* rewritten sites with rewind points */
+};
+
+/* Assign tid an address space: a new one (launch, attach: one per process). */
+int sup_as_start(struct sup_session *s, pid_t tid);
+/* The parent's clone/fork/vfork event: the child shares or copies its space. */
+void sup_as_clone(struct sup_session *s, pid_t parent, pid_t child);
+/* tid exec'd (former: its id before, if another thread of the process exec'd). */
+void sup_as_exec(struct sup_session *s, pid_t tid, pid_t former);
+/* tid is gone (exited, or let go). */
+void sup_as_drop(struct sup_session *s, pid_t tid);
+/* tid's address space, or NULL if not known (yet). */
+struct sup_as *sup_as_of(struct sup_session *s, pid_t tid);
+/* The site at rip, or NULL; with add, create it (NULL only if out of memory). */
+struct sup_rw_site *sup_as_site(struct sup_as *as, uint64_t rip, bool add);
+/* A new stub page at page (mapped by the caller): 0 or -ENOMEM. */
+int sup_as_add_page(struct sup_as *as, uint64_t page);
+void sup_as_free_all(struct sup_session *s);
+
+/* ---- native-speed sites (rewrite.c, doc/REWRITE.md section 6) ---- */
+
+/*
+ * Before emulating the nbytes code bytes read at rip: if rip is a site
+ * this session rewrote and the bytes are its replacement (a thread that
+ * faulted on the original before the change), put the original back in
+ * bytes.  Returns the number of valid bytes.
+ */
+size_t sup_rw_orig(struct sup_session *s, pid_t tid, uint64_t rip, uint8_t *bytes, size_t nbytes);
+/*
+ * After emulating a constant-address instruction at rip (insn, decoded
+ * from bytes; rflags as it started): count it, maybe rewrite it.
+ */
+void sup_rw_after(struct sup_session *s, pid_t tid, uint64_t rip,
+		  const struct regmap_emu_insn *insn, const uint8_t *bytes, uint64_t rflags);
+/*
+ * A real fault (si) of tid, whose registers are *ur: if rip is inside
+ * planted code, move the thread back to its site (in *ur and with
+ * PTRACE_SETREGS), put the original instruction in bytes, and return its
+ * length (else 0).
+ */
+size_t sup_rw_rewind(struct sup_session *s, pid_t tid, const siginfo_t *si,
+		     struct user_regs_struct *ur, uint8_t *bytes);
+/* Is there planted code with rewind points anywhere in the session? */
+bool sup_rw_planted(const struct sup_session *s);
+/*
+ * Put back the original instruction of every rewritten site of tid's
+ * address space that touches map bytes [off, off + len) (a gdb
+ * watchpoint inserted on them), or whose bytes overlap [addr, addr +
+ * len) (sup_rw_revert_range: a breakpoint there).  The caller has
+ * stopped every task of that address space.  Returns the number of sites
+ * put back, or -errno.
+ */
+int sup_rw_revert_offsets(struct sup_session *s, pid_t tid, unsigned off, unsigned len);
+int sup_rw_revert_range(struct sup_session *s, pid_t tid, uint64_t addr, uint64_t len);
+/* A short English description of why. */
+const char *sup_rw_why_str(unsigned why);
 
 /* ---- the event loop's bookkeeping (loop.c) ---- */
 

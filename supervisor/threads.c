@@ -118,7 +118,10 @@ void sup_thread_mark(struct sup_threads *t, pid_t tid, bool traced)
 	if (!e)
 		return;
 	/* a thread id used again, maybe in another process */
-	if (traced && !e->traced)
+	if (traced && !e->traced) {
 		e->tgid = 0;
+		/* its old address space lost this task when it exited */
+		e->as = NULL;
+	}
 	e->traced = traced;
 }

@@ -2,7 +2,8 @@
  * libregmap and threads: threads created before and after
  * regmap_map_registers() all use the map at once, each sees only its own
  * registers, each gets an alternate signal stack, and a dead thread's
- * stack is given to the next thread that needs one.
+ * stack is given to the next thread that needs one (all with
+ * native-speed sites off: each thread must trap).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -192,9 +193,23 @@ START_TEST(test_signal_storm)
 }
 END_TEST
 
+/*
+ * Every thread here must take the trapping path (that is what gives it an
+ * alternate stack): with native-speed sites the first thread would
+ * rewrite the loop and the others would never trap.  Rewriting with
+ * threads is tested by tests/t_rewrite_threads.c.
+ */
+static void no_rewrite(void)
+{
+	regmap_set_rewrite(0);
+}
+
 TCase *lib_tcase_threads(void)
 {
 	TCase *tc = tcase_create("threads");
+
+	/* checked: runs in each test's own child process, before the test */
+	tcase_add_checked_fixture(tc, no_rewrite, NULL);
 
 	tcase_add_test(tc, test_threads_before_and_after);
 	tcase_add_test(tc, test_altstack_reused);

@@ -24,7 +24,7 @@ pass=0 fail=0 nskip=0
 for r in run_t_mov run_t_alu run_t_shift run_t_muldiv run_t_bit run_t_bmi \
 	 run_t_xchg run_t_cond run_t_stack run_t_string run_t_vector run_t_threads \
 	 run_fork run_exit run_signals run_addressing run_cpu_exact run_stacks \
-	 run_sigsegv_state; do
+	 run_sigsegv_state run_rewrite; do
 	if [ ! -f "$srcdir/tests/$r.sh" ]; then
 		echo "FAIL: $r.sh is missing"
 		fail=$((fail + 1))

@@ -74,12 +74,33 @@ expect_status 0 "target after detach (its next map access faulted)"
 [ -e "$D/faulted" ] && echo "ok: the access after the detach faulted" ||
 	{ echo "FAIL: no fault after detach"; fail=1; }
 
+# ---- sites rewritten into native code while attached keep working after
+# the detach (regmap-run(1), NATIVE-SPEED SITES) ----
+D=$TMP/rewritten; mkdir "$D"
+$T rewritten "$D" & tpid=$!
+wait_file "$D/ready"
+$RR --stats -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+wait_grep "$TMP/rr.err" "^regmap-run: attached to $tpid (1 thread)$"
+touch "$D/go"
+wait_file "$D/served"
+kill -INT $rpid
+wait $rpid; status=$?
+sed 's/^/  err: /' "$TMP/rr.err"
+expect_status 0 "regmap-run -p after SIGINT (rewritten sites)"
+grep -q "native-speed sites: 3 rewritten" "$TMP/rr.err" &&
+	echo "ok: the target's three sites were rewritten while attached" ||
+	{ echo "FAIL: the target's sites were not rewritten"; fail=1; }
+touch "$D/detached"
+wait $tpid; status=$?
+expect_status 0 "rewritten sites after the detach: right results, natively"
+
 # ---- detach while the target uses the map without pause and receives
-# queued signals: every signal arrives once, the map stops being served ----
+# queued signals: every signal arrives once, the map stops being served
+# (--no-rewrite: a rewritten loop would go on natively, never faulting) ----
 D=$TMP/signals; mkdir "$D"
 $T signals "$D" & tpid=$!
 wait_file "$D/ready"
-$RR -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+$RR --no-rewrite -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
 wait_grep "$TMP/rr.err" "attached to $tpid"
 touch "$D/go"
 wait_file "$D/sending"
@@ -174,7 +195,8 @@ for sig in TERM HUP; do
 	D=$TMP/threads.$sig; mkdir "$D"
 	$T threads "$D" >"$TMP/t.out" & tpid=$!
 	wait_file "$D/ready"
-	$RR --stats -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
+	# every access counted: none may run natively (--no-rewrite)
+	$RR --no-rewrite --stats -p $tpid >"$TMP/rr.out" 2>"$TMP/rr.err" & rpid=$!
 	wait_grep "$TMP/rr.err" "^regmap-run: attached to $tpid ([0-9]* threads)$"
 	touch "$D/go"
 	wait $tpid; status=$?

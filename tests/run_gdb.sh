@@ -46,6 +46,30 @@ gdb_lacks "SIGSEGV" "gdb never saw the map accesses as faults"
 rr_wait
 expect_rr_status 42 "stepping over map accesses"
 
+# ---- sites rewritten into native code, then a watchpoint and a
+# breakpoint on them: each site is put back and traps again ----
+start_rr --gdb --stats $T hot || finish
+run_gdb "break gdb_marker" "continue" "watch *(long *)0x18" "continue" \
+	'printf "hot_watch_pc=%lx after=%lx\n", $pc, &gdb_after_store' \
+	'printf "hot_watch_rbx=%lx\n", $rbx' "delete" \
+	"break *gdb_map_load" "continue" \
+	'printf "hot_break_pc=%lx at=%lx\n", $pc, &gdb_map_load' \
+	'printf "hot_break_rdx=%lx\n", $rdx' "x/i \$pc" "delete" "continue"
+expect_eq "$(sed -n 's/^hot_watch_pc=\([0-9a-f]*\) .*/\1/p' "$TMP/gdb.out")" \
+	"$(sed -n 's/^hot_watch_pc=.* after=//p' "$TMP/gdb.out")" \
+	"a watchpoint on a rewritten site's register stops right after its store"
+expect_eq "$(gdb_value hot_watch_rbx)" 77 "rbx holds the value the site stored"
+expect_eq "$(sed -n 's/^hot_break_pc=\([0-9a-f]*\) .*/\1/p' "$TMP/gdb.out")" \
+	"$(sed -n 's/^hot_break_pc=.* at=//p' "$TMP/gdb.out")" \
+	"a breakpoint on a rewritten site stops there"
+expect_eq "$(gdb_value hot_break_rdx)" 88 "at the second call, with its argument"
+gdb_has "mov.*0x10,%rax" "the code at the breakpoint is the program's map load again"
+rr_wait
+expect_rr_status 47 "watchpoint and breakpoint on rewritten sites"
+# 3 traps: its first execution, the one under the watchpoint, the first after it
+expect_in rr.err "<gdb_map_roundtrip+12> *3  *mov  *rewritten" \
+	"--stats: the store was rewritten, put back for the watchpoint, rewritten again"
+
 # ---- x/18gx 0 is the register image of the thread; writes write registers ----
 start_rr --gdb $T basic || finish
 run_gdb "break *gdb_map_store" "continue" "x/18gx 0" "info registers" \

@@ -42,9 +42,19 @@ gdb_has "no thread 1 in process" "a number that is no thread of the process says
 rr_wait
 
 # ---- many threads starting and ending, signals passed, a breakpoint hit
-# again and again (each hit stops and resumes every thread): every map
-# access still served exactly once ----
-start_rr --gdb --stats ./tests/t_world || finish
+# again and again (each hit stops and resumes every thread), map sites
+# rewritten meanwhile (each rewrite stops every thread too): every thread
+# right, and no trap of a deleted breakpoint left over ----
+start_rr --gdb ./tests/t_world || finish
+run_gdb "handle SIGUSR1 nostop noprint pass" "break child" "ignore 1 20" "continue" \
+	"info threads" "delete" "continue"
+gdb_has "hit Breakpoint 1, child (" "the 21st thread start stopped (rewriting on)"
+rr_wait
+expect_rr_status 0 "t_world under gdb (rewriting on)"
+expect_in rr.out "t_world: ok" "every map access of every thread was right (rewriting on)"
+
+# ... and with every access trapping: each one served exactly once
+start_rr --gdb --no-rewrite --stats ./tests/t_world || finish
 run_gdb "handle SIGUSR1 nostop noprint pass" "break child" "ignore 1 20" "continue" \
 	"info threads" "delete" "continue"
 gdb_has "hit Breakpoint 1, child (" "the 21st thread start stopped"

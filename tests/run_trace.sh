@@ -73,7 +73,8 @@ expect_in err "^regmap-run:   rcx  *2  *1$" "--stats: rcx read twice, written on
 expect_in err "^regmap-run:   rbx  *1  *1$" "--stats: rbx read once, written once"
 expect_in err "^regmap-run:   rdx  *1  *0$" "--stats: rdx read once"
 expect_not_in err "^regmap-run:   rax  " "--stats: rax never touched"
-expect_in err "^regmap-run:   0x[0-9a-f]* <t_add_rcx>  *1  add$" "--stats: the add's site"
+expect_in err "^regmap-run:   0x[0-9a-f]* <t_add_rcx>  *1  add  *rewritten in place$" \
+	"--stats: the add's site, rewritten after its first execution"
 expect_in err "^regmap-run:   [0-9]*  *[0-9]*  *4$" "--stats: one thread, 4 instructions"
 expect_in err "cost: [0-9.]* us in regmap-run per SIGSEGV stop served (4 stops" "--stats: cost"
 

@@ -6,6 +6,12 @@
  *                         trips (checked); DIR/served; wait for
  *                         DIR/fault, then one more map access, which must
  *                         now fault (caught): DIR/faulted, exit 0.
+ *   t_attach rewritten DIR  DIR/ready; wait for DIR/go; 1000 map round
+ *                         trips (checked); DIR/served; wait for
+ *                         DIR/detached, then 1000 more through the same
+ *                         instructions, which regmap-run rewrote into
+ *                         native code while attached: they must be right
+ *                         without it (a fault kills the target).
  *   t_attach threads DIR  keep creating threads (DIR/ready after the
  *                         first ones) until DIR/go appears: threads are
  *                         being created while regmap-run attaches.  Then
@@ -94,7 +100,8 @@ static void wait_for(const char *name)
 		nap();
 }
 
-static int roundtrips(int n, uint64_t seed)
+/* one copy of its map sites for every caller (t_attach rewritten runs them twice) */
+static __attribute__((noinline)) int roundtrips(int n, uint64_t seed)
 {
 	for (int i = 0; i < n; i++) {
 		uint64_t v = seed * 1000003u + i;
@@ -132,6 +139,20 @@ static int serve(void)
 	}
 	touch("faulted");
 	return 0;
+}
+
+static int rewritten(void)
+{
+	int ret;
+
+	touch("ready");
+	wait_for("go");
+	ret = roundtrips(1000, 1);
+	if (ret)
+		return ret;
+	touch("served");
+	wait_for("detached");
+	return roundtrips(1000, 2);
 }
 
 static void *worker(void *arg)
@@ -295,6 +316,8 @@ int main(int argc, char *argv[])
 	dir = argv[2];
 	if (!strcmp(argv[1], "serve"))
 		return serve();
+	if (!strcmp(argv[1], "rewritten"))
+		return rewritten();
 	if (!strcmp(argv[1], "threads"))
 		return threads();
 	if (!strcmp(argv[1], "signals"))

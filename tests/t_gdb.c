@@ -173,6 +173,17 @@ int main(int argc, char *argv[])
 		pthread_join(t[1], NULL);
 		return 43;
 	}
+	if (!strcmp(mode, "hot")) {
+		/* gdb_map_load and gdb_map_store run natively after this loop */
+		uint64_t sum = 0, a, b;
+
+		for (uint64_t i = 0; i < 1000; i++)
+			sum += gdb_map_roundtrip(i);
+		gdb_marker();
+		a = gdb_map_roundtrip(0x77);
+		b = gdb_map_roundtrip(0x88);
+		return sum == 999 * 1000 / 2 && a == 0x77 && b == 0x88 ? 47 : 1;
+	}
 	if (!strcmp(mode, "crash")) {
 		gdb_crash_caller();
 		return 1;
@@ -224,6 +235,6 @@ int main(int argc, char *argv[])
 			usleep(1000);
 		return gdb_map_roundtrip(7) == 7 ? 42 : 1;
 	}
-	fprintf(stderr, "usage: t_gdb basic|threads|crash|fpe|spin FILE|wait FILE|fork|vfork\n");
+	fprintf(stderr, "usage: t_gdb basic|threads|hot|crash|fpe|spin FILE|wait FILE|fork|vfork\n");
 	return 2;
 }

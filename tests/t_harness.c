@@ -81,7 +81,7 @@ static int run_one(const struct t_case *c, const struct t_regs *in, int *shown)
 	memcpy(img, in->r, sizeof(img));
 	memcpy(before, img, sizeof(img));
 	c->fn(&map, 0);
-	c->fn(&want, (uint64_t)(uintptr_t)img);
+	(c->native ? c->native : c->fn)(&want, (uint64_t)(uintptr_t)img);
 	for (unsigned i = 0; i < sizeof(img); i++)
 		if (img[i] != before[i] ||
 		    (i >= c->wr_off && i < (unsigned)c->wr_off + c->wr_size))

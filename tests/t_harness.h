@@ -37,15 +37,16 @@ typedef void (*t_insn_fn)(struct t_regs *s, uint64_t base);
  * red zone the compiler may use, so the stack is moved past it before
  * pushfq/popfq (and any push the instruction itself does).
  */
-#define T_INSN(fn, text)							\
-static const char fn##_text[] = text;						\
+#define T_INSN(fn, text) T_INSN_(fn, "", text)
+#define T_INSN_(fn, label, text)						\
+static const char fn##_text[] __attribute__((unused)) = text;	\
 static void fn(struct t_regs *s, uint64_t base)					\
 {										\
 	register uint64_t b_ __asm__("r8") = base;				\
 	__asm__ volatile(							\
 		"lea -128(%%rsp), %%rsp\n\t"					\
 		"pushq %[fl]\n\tpopfq\n\t"					\
-		text "\n\t"							\
+		label text "\n\t"						\
 		"pushfq\n\tpopq %[fl]\n\t"					\
 		"lea 128(%%rsp), %%rsp"						\
 		: "+a"(s->r[0]), "+c"(s->r[1]), "+d"(s->r[2]), "+b"(s->r[3]),	\
@@ -69,11 +70,32 @@ struct t_case {
 	 * miss a byte the memory write sets back to its old value.
 	 */
 	uint8_t wr_off, wr_size;
+	/*
+	 * The native run's function, if not fn: a case whose map run uses a
+	 * constant address ([0x10], which regmap may rewrite into native
+	 * code) runs its twin with OFF(%%r8) on the buffer (T_INSN_CONST).
+	 */
+	t_insn_fn native;
 };
 
-#define T_CASE(fn) { fn##_text, fn, T_FLAGS_ALL, NULL, 0, 0 }
-#define T_CASE_PREP(fn, prep) { fn##_text, fn, T_FLAGS_ALL, prep, 0, 0 }
-#define T_CASE_WRITES(fn, off, size) { fn##_text, fn, T_FLAGS_ALL, NULL, off, size }
+/*
+ * T_INSN_CONST(fn, "addq %%rdx, ", "0x10", ""): fn runs "addq %%rdx, 0x10"
+ * (a constant address: a native-speed site, regmap(7)) at the global
+ * label t_site_fn, fn_nat runs "addq %%rdx, 0x10(%%r8)" for the expected
+ * result.
+ */
+#define T_INSN_CONST(fn, pre, off, post)					\
+	extern const unsigned char t_site_##fn[];				\
+	T_INSN_(fn, ".globl t_site_" #fn "\nt_site_" #fn ":\n\t", pre off post) \
+	T_INSN(fn##_nat, pre off "(%%r8)" post)
+#define T_CASE_CONST(fn) { fn##_text, fn, T_FLAGS_ALL, NULL, 0, 0, fn##_nat }
+#define T_CASE_CONST_PREP(fn, prep) { fn##_text, fn, T_FLAGS_ALL, prep, 0, 0, fn##_nat }
+#define T_CASE_CONST_WRITES(fn, off, size) \
+	{ fn##_text, fn, T_FLAGS_ALL, NULL, off, size, fn##_nat }
+
+#define T_CASE(fn) { fn##_text, fn, T_FLAGS_ALL, NULL, 0, 0, NULL }
+#define T_CASE_PREP(fn, prep) { fn##_text, fn, T_FLAGS_ALL, prep, 0, 0, NULL }
+#define T_CASE_WRITES(fn, off, size) { fn##_text, fn, T_FLAGS_ALL, NULL, off, size, NULL }
 
 /*
  * Run every case on a fixed, seeded set of inputs in both ways and

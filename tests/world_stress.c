@@ -203,7 +203,12 @@ static void partial(struct sup_session *s, unsigned k)
 
 int main(int argc, char *argv[])
 {
-	struct sup_config cfg = { .follow_forks = true, .cpu = SUP_CPU_NONE, .report = report };
+	/*
+	 * Every map instruction must trap, so that the count of emulations
+	 * equals the program's: no native-speed sites.
+	 */
+	struct sup_config cfg = { .follow_forks = true, .cpu = SUP_CPU_NONE, .report = report,
+				  .no_rewrite = true };
 	struct sup_launch_error err;
 	struct sup_session s;
 	unsigned every = 40, events = 0;
