@@ -170,6 +170,7 @@ while [ $r -lt "$REPS" ]; do
 	done
 	acc threads-rw native		$W threads native "$TRN"
 	acc threads-rw regmap-run+rw	$RR $W threads map "$TRN"
+	acc threads-rw regmap-run+rw--no-pin	$RR --no-pin $W threads map "$TRN"
 	acc threads-rw libregmap+rw	$W threads lib "$TRN"
 	# a site's first execution: its trap and its rewrite (off: a cold trap)
 	for k in first firststub; do
@@ -306,6 +307,8 @@ END {
 		wl = (i == 1 ? "loads" : i == 2 ? "alu" : i == 3 ? "mixed" : "threads") "-rw"
 		row(wl, "native")
 		row(wl, "regmap-run+rw", wl " native", "2")
+		if (i == 4)
+			row(wl, "regmap-run+rw--no-pin", wl " native")
 		row(wl, "libregmap+rw", wl " native", "2")
 	}
 	print ""
