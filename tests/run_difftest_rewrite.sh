@@ -6,6 +6,6 @@
 # overwritten at every instruction boundary.  A failure prints the
 # command that replays it.
 set -e
-dir=$(dirname "$0")
-"$dir/difftest" --rewrite --cases 50000 --seed 7
-"$dir/difftest" --step --cases 5000 --seed 8
+# make check runs it from the build directory, where difftest is built
+./tests/difftest --rewrite --cases 50000 --seed 7
+./tests/difftest --step --cases 5000 --seed 8
