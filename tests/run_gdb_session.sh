@@ -71,7 +71,10 @@ exec 3>&-
 
 # ---- Ctrl-C: SIGINT to gdb while the program runs ----
 start_rr --gdb $T spin "$TMP/spinning" || finish
-timeout -k 10 300 gdb -batch -nx -ex "set pagination off" -ex "set remotetimeout 120" \
+# --foreground: otherwise timeout passes the SIGINT on to gdb and then to
+# its whole process group, gdb again: a second Ctrl-C before the stop
+# reply makes gdb ask whether to give up, and in batch mode it does
+timeout --foreground -k 10 300 gdb -batch -nx -ex "set pagination off" -ex "set remotetimeout 120" \
 	-ex "target remote :$PORT" \
 	-ex "continue" -ex 'printf "stopped_in=%d\n", gdb_spin_stop' \
 	-ex "set var gdb_spin_stop = 1" -ex "continue" $T >"$TMP/gdb.out" 2>&1 &
