@@ -23,16 +23,11 @@
 #include "in_process.h"
 #include "run_attach.h"
 #include "run_check.h"
+#include "run_output.h"
 #include "sup.h"
 
 extern char **environ;
 
-static int out_fd = STDERR_FILENO;	/* reports and trace: stderr or -o FILE */
-static const char *out_name = "standard error";
-static FILE *trace_file;		/* --trace=FILE, or NULL */
-static const char *trace_name;
-static int lost_errno;			/* the first failed write of reports or trace */
-static bool trace_json;
 static volatile pid_t target_pid;
 
 #define MAX_BT_SITES	64
@@ -91,123 +86,6 @@ static void usage(FILE *f)
 }
 
 /*
- * A report or trace line could not be written (a full disk, a closed
- * pipe): say so once, on standard error, and remember it for the exit
- * status (regmap-run(1), EXIT STATUS).  What follows is lost too; the
- * program runs on.
- */
-static void output_failed(const char *name, int err)
-{
-	char line[512];
-	int n;
-
-	if (lost_errno)
-		return;
-	lost_errno = err ? err : EIO;
-	n = snprintf(line, sizeof(line), "regmap-run: cannot write %s: %s; the rest of the "
-		     "reports and trace is lost\n", name, strerror(lost_errno));
-	if (n > 0 && write(STDERR_FILENO, line, n) < 0)
-		return;	/* standard error itself: the exit status still says it */
-}
-
-bool run_output_lost(void)
-{
-	return lost_errno != 0;
-}
-
-void run_flush_trace(void)
-{
-	if (trace_file && (fflush(trace_file) == EOF || ferror(trace_file)))
-		output_failed(trace_name, errno);
-}
-
-/* All of buf to fd, or false. */
-static bool write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= n;
-	}
-	return true;
-}
-
-/* One line, written in one write() so it does not mix with the program's. */
-void run_say(const char *prefix, const char *text)
-{
-	char line[2048];
-	int n = snprintf(line, sizeof(line), "regmap-run: %s%s\n", prefix, text);
-
-	if (n >= (int)sizeof(line)) {
-		n = sizeof(line);
-		line[n - 1] = '\n';
-	}
-	if (n > 0 && !lost_errno && !write_all(out_fd, line, n))
-		output_failed(out_name, errno);
-}
-
-void run_report(void *ctx, enum sup_msg kind, const char *text)
-{
-	(void)ctx;
-	if (kind == SUP_MSG_TRACE && (trace_file || trace_json)) {
-		/* a file of trace lines or JSON objects: no prefix */
-		if (lost_errno)
-			return;
-		if (trace_file) {
-			if (fprintf(trace_file, "%s\n", text) < 0)
-				output_failed(trace_name, errno);
-		} else {
-			char line[2048];
-			int n = snprintf(line, sizeof(line), "%s\n", text);
-
-			if (n > 0 && n < (int)sizeof(line) && !write_all(out_fd, line, n))
-				output_failed(out_name, errno);
-		}
-		return;
-	}
-	switch (kind) {
-	case SUP_MSG_GDB:
-		/* the line to paste is for the terminal even when -o sends reports away */
-		if (out_fd != STDERR_FILENO) {
-			char line[2048];
-			int n = snprintf(line, sizeof(line), "regmap-run: %s\n", text);
-
-			if (n > 0 && n < (int)sizeof(line) && !write_all(STDERR_FILENO, line, n))
-				return;
-		}
-		run_say("", text);
-		break;
-	case SUP_MSG_FRAME:
-		run_say("    ", text);
-		break;
-	case SUP_MSG_WARNING:
-		run_say("warning: ", text);
-		break;
-	default:
-		run_say("", text);
-		break;
-	}
-}
-
-__attribute__((noreturn, format(printf, 2, 3)))
-void run_die(int code, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "regmap-run: %s\n", buf);
-	exit(code);
-}
-
-/*
  * Ctrl-C, Ctrl-\ and a terminal hangup reach the whole foreground process
  * group, so the program already has its copy: regmap-run ignores those
  * and keeps serving it, as strace does.  The same signals sent to
@@ -249,7 +127,7 @@ static void setup_signals(void)
 static __attribute__((noreturn)) void exit_like(int status)
 {
 	if (WIFEXITED(status))
-		exit(WEXITSTATUS(status) == 0 && lost_errno ? RUN_EXIT_FAILURE :
+		exit(WEXITSTATUS(status) == 0 && run_output_lost() ? RUN_EXIT_FAILURE :
 		     WEXITSTATUS(status));
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
@@ -519,19 +397,16 @@ int main(int argc, char *argv[])
 				if (!optarg[0])
 					run_die(RUN_EXIT_FAILURE, "--trace=: empty file name (give a "
 					    "file, or --trace alone for standard error)");
-				trace_file = fopen(optarg, "we");
-				trace_name = optarg;
-				if (!trace_file)
+				if (run_trace_to(optarg) < 0)
 					run_die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
 					    strerror(errno));
 			}
 			break;
 		case OPT_TRACE_FORMAT:
-			if (!strcmp(optarg, "json"))
-				trace_json = true;
-			else if (strcmp(optarg, "text"))
+			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
 				run_die(RUN_EXIT_FAILURE, "--trace-format=%s: use text or json", optarg);
-			cfg.trace_format = trace_json ? SUP_TRACE_JSON : SUP_TRACE_TEXT;
+			run_trace_json(!strcmp(optarg, "json"));
+			cfg.trace_format = run_trace_is_json() ? SUP_TRACE_JSON : SUP_TRACE_TEXT;
 			break;
 		case OPT_BT_ACCESS:
 			/*
@@ -563,9 +438,7 @@ int main(int argc, char *argv[])
 			if (!optarg[0])
 				run_die(RUN_EXIT_FAILURE, "-o: empty file name (give a file, or "
 				    "leave -o out for standard error)");
-			out_fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-			out_name = optarg;
-			if (out_fd < 0)
+			if (run_output_to(optarg) < 0)
 				run_die(RUN_EXIT_FAILURE, "cannot write %s: %s", optarg,
 				    strerror(errno));
 			break;
@@ -618,7 +491,7 @@ int main(int argc, char *argv[])
 		    "do not go with --in-process");
 	if (cfg.gdb && npids > 1)
 		run_die(RUN_EXIT_FAILURE, "--gdb and --gdb-on-fault debug one process: give one -p");
-	if (trace_json && !cfg.trace)
+	if (run_trace_is_json() && !cfg.trace)
 		run_say("warning: ", "--trace-format=json does nothing without --trace: "
 			"nothing is traced");
 	if (npids) {
