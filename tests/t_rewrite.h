@@ -90,6 +90,13 @@ static inline int t_site_check(const struct t_site *s, int on)
 	return 0;
 }
 
+/* Save every site's bytes (t_site_save). */
+static inline void t_sites_save(struct t_site *sites, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		t_site_save(&sites[i]);
+}
+
 /* Check every site (t_site_check); the number that are not as they should be. */
 static inline int t_sites_check(const struct t_site *sites, unsigned n, int on)
 {

@@ -184,8 +184,7 @@ int main(int argc, char **argv)
 
 	if (on < 0)
 		return 2;
-	for (unsigned i = 0; i < 6; i++)
-		t_site_save(&sites[i]);
+	t_sites_save(sites, sizeof(sites) / sizeof(sites[0]));
 	/* two pages: the lower one inaccessible */
 	pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (pages == MAP_FAILED || mprotect(pages, 4096, PROT_NONE)) {
@@ -229,8 +228,6 @@ int main(int argc, char **argv)
 		 0);
 	t_expect("store in a stub, bad frame", got_sig ? ~0ull : v, 0x4400000033ull);
 
-	for (unsigned i = 0; i < 6; i++)
-		if (!t_site_check(&sites[i], on))
-			t_failures++;
+	t_failures += t_sites_check(sites, sizeof(sites) / sizeof(sites[0]), on);
 	return t_done("rewrite faults");
 }

@@ -87,12 +87,9 @@ static int exec_part(int on)
 	};
 
 	/* the file's code: nothing of the parent's rewriting is left */
-	for (unsigned i = 0; i < 2; i++)
-		t_site_save(&s[i]);
+	t_sites_save(s, 2);
 	t_expect("exec'd copy: wrong results", run_sites(50), 0);
-	for (unsigned i = 0; i < 2; i++)
-		if (!t_site_check(&s[i], on))
-			t_failures++;
+	t_failures += t_sites_check(s, 2, on);
 	return t_done("rewrite fork (exec'd copy)");
 }
 
@@ -113,14 +110,11 @@ int main(int argc, char **argv)
 		return 2;
 	if (argc > 2 && !strcmp(argv[2], "exec"))
 		return exec_part(on);
-	for (unsigned i = 0; i < 2; i++)
-		t_site_save(&sites[i]);
+	t_sites_save(sites, 2);
 	t_site_save(&child_site);
 	t_site_save(&vfork_site);
 	t_expect("before fork: wrong results", run_sites(50), 0);
-	for (unsigned i = 0; i < 2; i++)
-		if (!t_site_check(&sites[i], on))
-			t_failures++;
+	t_failures += t_sites_check(sites, 2, on);
 
 	/* fork: the child has the rewritten code, and a space of its own */
 	fflush(stdout);

@@ -110,8 +110,7 @@ int main(int argc, char **argv)
 
 	if (on < 0)
 		return 2;
-	for (unsigned i = 0; i < n; i++)
-		t_site_save(&sites[i]);
+	t_sites_save(sites, n);
 	/* the first execution traps; the other 199 run what regmap made of it */
 	t_run_cases("rewrite kinds", cases, sizeof(cases) / sizeof(cases[0]), 200);
 	t_failures += t_sites_check(sites, n, on);

@@ -64,8 +64,7 @@ int main(int argc, char **argv)
 
 	if (on < 0)
 		return 2;
-	for (unsigned i = 0; i < 3; i++)
-		t_site_save(&sites[i]);
+	t_sites_save(sites, sizeof(sites) / sizeof(sites[0]));
 	main_tid = gettid();
 	signal(SIGUSR1, on_usr1);
 	if (pthread_create(&th, NULL, sender, NULL)) {
@@ -87,9 +86,7 @@ int main(int argc, char **argv)
 	pthread_join(th, NULL);
 	t_expect("loop: wrong iterations", bad, 0);
 	t_expect("handler: wrong loads", atomic_load(&handler_bad), 0);
-	for (unsigned i = 0; i < 3; i++)
-		if (!t_site_check(&sites[i], on))
-			t_failures++;
+	t_failures += t_sites_check(sites, sizeof(sites) / sizeof(sites[0]), on);
 	printf("%llu iterations, %d signals handled\n", (unsigned long long)iters, NSIG_SENT);
 	return t_done("rewrite signal");
 }

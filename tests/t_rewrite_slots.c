@@ -164,8 +164,7 @@ int main(int argc, char **argv)
 
 	if (on < 0)
 		return 2;
-	for (unsigned i = 0; i < n; i++)
-		t_site_save(&sites[i]);
+	t_sites_save(sites, n);
 	for (int round = 0; round < ROUNDS; round++) {
 		rip_reads(round);
 		rsp_forms(round);

@@ -67,8 +67,7 @@ int main(int argc, char **argv)
 
 	if (on < 0)
 		return 2;
-	for (unsigned i = 0; i < 3; i++)
-		t_site_save(&sites[i]);
+	t_sites_save(sites, sizeof(sites) / sizeof(sites[0]));
 	pthread_barrier_init(&go, NULL, NTHREADS);
 	for (uint64_t t = 0; t < NTHREADS; t++) {
 		w[t] = (struct worker){ .id = t + 1 };
@@ -88,9 +87,7 @@ int main(int argc, char **argv)
 		snprintf(what, sizeof(what), "thread %u: sum", t);
 		t_expect(what, w[t].sum, w[t].want);
 	}
-	for (unsigned i = 0; i < 3; i++)
-		if (!t_site_check(&sites[i], on))
-			t_failures++;
+	t_failures += t_sites_check(sites, sizeof(sites) / sizeof(sites[0]), on);
 	printf("%d threads x %d iterations\n", NTHREADS, NITER);
 	return t_done("rewrite threads");
 }
