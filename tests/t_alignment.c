@@ -15,6 +15,8 @@
 #include <string.h>
 #include <ucontext.h>
 
+#include "t_harness.h"
+
 #define AC	0x40000ull
 
 static volatile int nbus, bus_code, handler_ac;
@@ -44,17 +46,6 @@ static void ac_off(void)
 	__asm__ volatile("pushfq\n\tandq $~0x40000, (%%rsp)\n\tpopfq" : : : "cc");
 }
 
-static int fails;
-
-static void expect(const char *what, uint64_t got, uint64_t want)
-{
-	if (got != want) {
-		printf("FAIL %s: got %#llx, want %#llx\n", what, (unsigned long long)got,
-		       (unsigned long long)want);
-		fails++;
-	}
-}
-
 int main(void)
 {
 	static char buf[32] __attribute__((aligned(16)));
@@ -73,9 +64,9 @@ int main(void)
 	ac_off();
 	printf("own misaligned access: %d SIGBUS, code %d, AC %s in the handler\n", nbus,
 	       bus_code, handler_ac ? "set" : "clear");
-	expect("own access: SIGBUS count", nbus, 1);
-	expect("own access: si_code", bus_code, BUS_ADRALN);
-	expect("own access: AC in the handler", handler_ac, 1);
+	t_expect("own access: SIGBUS count", nbus, 1);
+	t_expect("own access: si_code", bus_code, BUS_ADRALN);
+	t_expect("own access: AC in the handler", handler_ac, 1);
 
 	/* map accesses with AC set: aligned, misaligned, read-modify-write */
 	nbus = 0;
@@ -86,11 +77,10 @@ int main(void)
 			 : "=&r"(v), "=&r"(w), "+d"(rdx), "+b"(rbx) : : "cc", "memory");
 	ac_off();
 	printf("map accesses with AC set: %d SIGBUS\n", nbus);
-	expect("map: SIGBUS count", nbus, 0);
-	expect("map: aligned load", v, 0x1122334455667788ull);
-	expect("map: misaligned load", w, 0x0511223344556677ull);
-	expect("map: misaligned add", rbx, (1ull << 16) + 5);
+	t_expect("map: SIGBUS count", nbus, 0);
+	t_expect("map: aligned load", v, 0x1122334455667788ull);
+	t_expect("map: misaligned load", w, 0x0511223344556677ull);
+	t_expect("map: misaligned add", rbx, (1ull << 16) + 5);
 
-	printf("t_alignment: %s\n", fails ? "FAILED" : "ok");
-	return fails != 0;
+	return t_done("t_alignment");
 }

@@ -22,6 +22,8 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include "t_harness.h"
+
 struct seen {
 	int sig, code;
 	uint64_t addr, rip, rax;
@@ -29,8 +31,6 @@ struct seen {
 
 static sigjmp_buf jb;
 static struct seen seen;
-static int fails;
-
 static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
@@ -65,15 +65,6 @@ static void jump_to(uint64_t target, int map)
 		__asm__ volatile("jmp_map:\n\tmovq %%rax, 0x80" : : "a"(target) : "memory");
 	else
 		__asm__ volatile("jmp_reg:\n\tjmp *%%rax" : : "a"(target) : "memory");
-}
-
-static void expect(const char *what, uint64_t got, uint64_t want)
-{
-	if (got != want) {
-		printf("FAIL %s: got %#llx, want %#llx\n", what, (unsigned long long)got,
-		       (unsigned long long)want);
-		fails++;
-	}
 }
 
 static struct seen try_push(uint64_t top, int map)
@@ -113,9 +104,9 @@ static void gp(const char *name, int which, const char *at)
 		}
 	}
 	printf("%s: signal %d code %d\n", name, seen.sig, seen.code);
-	expect(name, seen.sig, SIGSEGV);
-	expect(name, (uint64_t)seen.code, SI_KERNEL);
-	expect(name, seen.rip, (uint64_t)(uintptr_t)at);
+	t_expect(name, seen.sig, SIGSEGV);
+	t_expect(name, (uint64_t)seen.code, SI_KERNEL);
+	t_expect(name, seen.rip, (uint64_t)(uintptr_t)at);
 }
 
 int main(void)
@@ -145,29 +136,28 @@ int main(void)
 	printf("push onto a read-only stack: native code %d at top%+lld, map code %d at "
 	       "top%+lld\n", nat.code, (long long)(nat.addr - top), map.code,
 	       (long long)(map.addr - top));
-	expect("push: signal", map.sig, nat.sig);
-	expect("push: si_code", (uint64_t)map.code, (uint64_t)nat.code);
-	expect("push: si_addr", map.addr, nat.addr);
-	expect("push: rip (map)", map.rip, (uint64_t)(uintptr_t)push_map);
-	expect("push: rip (native)", nat.rip, (uint64_t)(uintptr_t)push_reg);
+	t_expect("push: signal", map.sig, nat.sig);
+	t_expect("push: si_code", (uint64_t)map.code, (uint64_t)nat.code);
+	t_expect("push: si_addr", map.addr, nat.addr);
+	t_expect("push: rip (map)", map.rip, (uint64_t)(uintptr_t)push_map);
+	t_expect("push: rip (native)", nat.rip, (uint64_t)(uintptr_t)push_reg);
 
 	nat = try_jump(bad, 0);
 	map = try_jump(bad, 1);
 	printf("jump to %#llx: native code %d rip %s, map code %d rip %s\n",
 	       (unsigned long long)bad, nat.code, nat.rip == (uintptr_t)jmp_reg ? "at the jmp" : "elsewhere",
 	       map.code, map.rip == (uintptr_t)jmp_map ? "at the mov" : "elsewhere");
-	expect("jump: signal", map.sig, nat.sig);
-	expect("jump: si_code", (uint64_t)map.code, (uint64_t)nat.code);
-	expect("jump: si_addr", map.addr, nat.addr);
-	expect("jump: rip (native)", nat.rip, (uint64_t)(uintptr_t)jmp_reg);
-	expect("jump: rip (map)", map.rip, (uint64_t)(uintptr_t)jmp_map);
-	expect("jump: rax", map.rax, bad);
+	t_expect("jump: signal", map.sig, nat.sig);
+	t_expect("jump: si_code", (uint64_t)map.code, (uint64_t)nat.code);
+	t_expect("jump: si_addr", map.addr, nat.addr);
+	t_expect("jump: rip (native)", nat.rip, (uint64_t)(uintptr_t)jmp_reg);
+	t_expect("jump: rip (map)", map.rip, (uint64_t)(uintptr_t)jmp_map);
+	t_expect("jump: rax", map.rax, bad);
 
 	gp("cli", 0, gp_cli);
 	gp("hlt", 1, gp_hlt);
 	gp("in al, dx", 2, gp_in);
 	gp("far ret", 3, gp_lret);
 
-	printf("t_fault_details: %s\n", fails ? "FAILED" : "ok");
-	return fails != 0;
+	return t_done("t_fault_details");
 }

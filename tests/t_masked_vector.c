@@ -17,16 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-static int fails;
-
-static void expect(const char *what, uint64_t got, uint64_t want)
-{
-	if (got != want) {
-		printf("FAIL %s: map %#llx, native %#llx\n", what, (unsigned long long)got,
-		       (unsigned long long)want);
-		fails++;
-	}
-}
+#include "t_harness.h"
 
 /* r12..r15 as the map shows them (the buffer images the same values) */
 static const uint64_t R[4] = {
@@ -102,8 +93,8 @@ int main(void)
 		load512(0, a);
 		load512((uint64_t)(uintptr_t)buf, b);
 		for (unsigned i = 0; i < 8; i++)
-			expect("vmovdqu64 zmm0{k1}{z}, [0x60]", a[i], b[i]);
-		expect("... lane 0 is r12", a[0], R[0]);
+			t_expect("vmovdqu64 zmm0{k1}{z}, [0x60]", a[i], b[i]);
+		t_expect("... lane 0 is r12", a[0], R[0]);
 
 		for (unsigned i = 0; i < 8; i++)
 			z[i] = 0xa0a0a0a0a0a0a0a0ull + i;
@@ -112,11 +103,12 @@ int main(void)
 		store512((uint64_t)(uintptr_t)buf, z, b);
 		memcpy(b, buf + 0x60, 32);
 		for (unsigned i = 0; i < 4; i++)
-			expect("vmovdqu64 [0x60]{k1}, zmm1: r12..r15", a[i], b[i]);
+			t_expect("vmovdqu64 [0x60]{k1}, zmm1: r12..r15", a[i], b[i]);
 		memcpy(buf + 0x60, R, sizeof(R));
-		printf("AVX-512: masked load and store past the map: %s\n", fails ? "differ" : "same");
+		printf("AVX-512: masked load and store past the map: %s\n",
+		       t_failures ? "differ" : "same");
 	} else {
-		printf("no AVX-512F: its cases not run\n");
+		t_skip("vmovdqu64 with a mask", "this CPU has no AVX-512F");
 	}
 	if (avx2) {
 		memset(a, 0xee, sizeof(a));
@@ -124,10 +116,11 @@ int main(void)
 		maskmov(0, a);
 		maskmov((uint64_t)(uintptr_t)buf, b);
 		for (unsigned i = 0; i < 4; i++)
-			expect("vpmaskmovq ymm0, ymm1, [0x78]", a[i], b[i]);
-		expect("... qword 0 is r15", a[0], R[3]);
-		printf("AVX2: vpmaskmovq past the map: %s\n", fails ? "differ" : "same");
+			t_expect("vpmaskmovq ymm0, ymm1, [0x78]", a[i], b[i]);
+		t_expect("... qword 0 is r15", a[0], R[3]);
+		printf("AVX2: vpmaskmovq past the map: %s\n", t_failures ? "differ" : "same");
+	} else {
+		t_skip("vpmaskmovq", "this CPU has no AVX2");
 	}
-	printf("t_masked_vector: %s\n", fails ? "FAILED" : "ok");
-	return fails != 0;
+	return t_done("t_masked_vector");
 }
