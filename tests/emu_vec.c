@@ -136,6 +136,7 @@ static unsigned vec_cpu_features(void)
 		f |= b & bit_ADX ? VEC_CPU_ADX : 0;
 		f |= (b & bit_AVX512F) && (f & VEC_CPU_AVX) && (xcr0 & 0xe6) == 0xe6 ?
 		     VEC_CPU_AVX512 : 0;
+		f |= (b & bit_AVX2) && (f & VEC_CPU_AVX) ? VEC_CPU_AVX2 : 0;
 	}
 	return f;
 }
@@ -144,7 +145,7 @@ const char *vec_cpu_lacks(unsigned need)
 {
 	static const char *const names[] = {
 		"POPCNT", "BMI1", "BMI2", "ADX", "SSE4.2", "AVX (or the OS does not enable it)",
-		"AVX-512F (or the OS does not enable it)",
+		"AVX-512F (or the OS does not enable it)", "AVX2 (or the OS does not enable AVX)",
 	};
 	unsigned missing = need & ~vec_cpu_features();
 

@@ -110,6 +110,7 @@ uint64_t map_get(const struct regmap_cpu *c, unsigned off, unsigned size);
 #define VEC_CPU_SSE42	0x10	/* CRC32 */
 #define VEC_CPU_AVX	0x20	/* AVX, with its state enabled by the OS (XCR0) */
 #define VEC_CPU_AVX512	0x40	/* AVX-512 F, with its state enabled by the OS */
+#define VEC_CPU_AVX2	0x80	/* AVX2, with AVX's state enabled by the OS */
 
 /*
  * Run fn(arg) natively and say whether it raised SIGSEGV (caught, and the
