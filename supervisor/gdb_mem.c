@@ -23,7 +23,6 @@
 
 #include "gdb.h"
 
-#define WORD	sizeof(long)
 
 static int open_mem(pid_t tid, int flags)
 {
@@ -51,55 +50,14 @@ ssize_t gdb_mem_raw_read(pid_t tid, uint64_t addr, uint8_t *buf, size_t len)
 			return done;
 	}
 	/* refused, or nothing there: the word-wise way */
-	while (done < len) {
-		uint64_t a = addr + done, base = a & ~(uint64_t)(WORD - 1);
-		size_t skip = a - base, k = WORD - skip < len - done ? WORD - skip : len - done;
-		long word;
-
-		errno = 0;
-		word = ptrace(PTRACE_PEEKDATA, tid, (void *)base, NULL);
-		if (errno)
-			break;
-		memcpy(buf + done, (uint8_t *)&word + skip, k);
-		done += k;
-	}
+	done = sup_mem_peek(tid, addr, buf, len);
 	return done ? (ssize_t)done : -EFAULT;
 }
 
+/* Code and data alike, through the page protections (mem.c) */
 int gdb_mem_raw_write(pid_t tid, uint64_t addr, const uint8_t *buf, size_t len)
 {
-	int fd = open_mem(tid, O_RDWR);
-	size_t done = 0;
-
-	if (fd >= 0) {
-		while (done < len) {
-			ssize_t n = pwrite(fd, buf + done, len - done, (off_t)(addr + done));
-
-			if (n <= 0)
-				break;
-			done += n;
-		}
-		close(fd);
-		if (done == len)
-			return 0;
-	}
-	while (done < len) {
-		uint64_t a = addr + done, base = a & ~(uint64_t)(WORD - 1);
-		size_t skip = a - base, k = WORD - skip < len - done ? WORD - skip : len - done;
-		long word = 0;
-
-		if (k != WORD) {
-			errno = 0;
-			word = ptrace(PTRACE_PEEKDATA, tid, (void *)base, NULL);
-			if (errno)
-				return -EFAULT;
-		}
-		memcpy((uint8_t *)&word + skip, buf + done, k);
-		if (ptrace(PTRACE_POKEDATA, tid, (void *)base, (void *)word) < 0)
-			return -EFAULT;
-		done += k;
-	}
-	return 0;
+	return sup_mem_write_code(tid, addr, buf, len) < 0 ? -EFAULT : 0;
 }
 
 /* The map image of tid: its registers in map layout. */

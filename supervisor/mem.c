@@ -153,13 +153,17 @@ size_t sup_read_code(pid_t tid, uint64_t rip, uint8_t *buf, size_t len)
 	n = process_vm_readv(tid, &local, 1, remote, first < len ? 2 : 1, 0);
 	if (n > 0)
 		return n;
-	/*
-	 * Execute-only pages and a refused process_vm_readv: PEEKDATA forces
-	 * the read.  Aligned words never straddle a page.
-	 */
-	n = 0;
-	while ((size_t)n < len) {
-		uint64_t a = rip + n, base = a & ~(uint64_t)(WORD - 1);
+	/* execute-only pages and a refused process_vm_readv: PEEKDATA forces the read */
+	return sup_mem_peek(tid, rip, buf, len);
+}
+
+/* Aligned words never straddle a page: the count stops at the first that fails. */
+size_t sup_mem_peek(pid_t tid, uint64_t addr, uint8_t *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len) {
+		uint64_t a = addr + n, base = a & ~(uint64_t)(WORD - 1);
 		size_t skip = a - base;
 		size_t k = WORD - skip < len - n ? WORD - skip : len - n;
 		long word;

@@ -28,9 +28,9 @@ int sup_mem_read(void *ctx, uint64_t addr, void *buf, size_t len);
 int sup_mem_write(void *ctx, uint64_t addr, const void *buf, size_t len);
 
 /*
- * Write code into tid's address space, read-only pages included
- * (/proc/PID/mem, PTRACE_POKEDATA where that is refused): 0, -ESRCH or
- * -EPERM.
+ * Write code (or, for gdb, any bytes) into tid's address space, read-only
+ * pages included (/proc/PID/mem, PTRACE_POKEDATA where that is refused):
+ * 0, -ESRCH or -EPERM.
  */
 int sup_mem_write_code(pid_t tid, uint64_t addr, const void *buf, size_t len);
 
@@ -39,6 +39,13 @@ int sup_mem_write_code(pid_t tid, uint64_t addr, const void *buf, size_t len);
  * cannot be read.  Returns the number of bytes read (0 if none).
  */
 size_t sup_read_code(pid_t tid, uint64_t rip, uint8_t *buf, size_t len);
+
+/*
+ * Read up to len bytes at addr with PTRACE_PEEKDATA, which reads through
+ * the page protections; stops at the first word that fails.  Returns the
+ * number of bytes read.
+ */
+size_t sup_mem_peek(pid_t tid, uint64_t addr, uint8_t *buf, size_t len);
 
 /* ---- decode cache (cache.c) ---- */
 
