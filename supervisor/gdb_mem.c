@@ -23,7 +23,6 @@
 
 #include "gdb.h"
 
-
 static int open_mem(pid_t tid, int flags)
 {
 	char path[64];
