@@ -86,7 +86,9 @@ static void site_reset(struct sup_session *s, struct sup_as *as, struct sup_rw_s
 	e->stub = 0;
 	e->nrewind = 0;
 	e->len = (uint8_t)len;
-	memcpy(e->orig, bytes, len);
+	/* revert() resets a site to its own original bytes */
+	if (bytes != e->orig)
+		memcpy(e->orig, bytes, len);
 }
 
 size_t sup_rw_orig(struct sup_session *s, pid_t tid, uint64_t rip, uint8_t *bytes, size_t nbytes)
