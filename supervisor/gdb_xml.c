@@ -119,25 +119,14 @@ static void thread_name(pid_t pid, pid_t tid, struct gdb_buf *b)
 
 int gdb_thread_core(pid_t tid)
 {
-	char path[64], buf[1024], *p;
-	int core = -1;
-	FILE *f;
-	size_t n;
+	char buf[1024];
+	const char *p = sup_proc_stat_fields(tid, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	/* after ")": fields 3..; the CPU is field 39 */
-	for (int field = 2; p && field < 39; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		core = atoi(p + 1);
-	return core;
+	/* p is field 3, the state; the CPU is field 39 */
+	for (int field = 3; p && field < 39; field++)
+		if ((p = strchr(p, ' ')))
+			p++;
+	return p ? atoi(p) : -1;
 }
 
 void gdb_xml_threads(struct sup_session *s, struct gdb_buf *b)

@@ -23,7 +23,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/kcmp.h>
 #include <poll.h>
 #include <signal.h>
@@ -194,26 +193,6 @@ int sup_world_resume(struct sup_session *s)
 
 /* ---- stopping ---- */
 
-/* The state letter of /proc/TID/stat, or 0 if the thread is gone. */
-static char thread_state(pid_t tid)
-{
-	char path[64], buf[256], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
 /* A stop or exit that came while stopping; *npend counts the stops awaited. */
 static void absorb(struct sup_session *s, pid_t tid, int st, unsigned *npend)
 {
@@ -291,7 +270,7 @@ static void give_up_on_dead(struct sup_session *s, unsigned *npend)
 
 		if (t->tid <= 0 || t->wstate != SUP_W_PENDING)
 			continue;
-		st = thread_state(t->tid);
+		st = sup_proc_stat(t->tid, NULL);
 		if (st == 0 || st == 'Z' || st == 'X') {
 			t->wstate = SUP_W_NONE;
 			(*npend)--;
